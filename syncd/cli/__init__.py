@@ -1,0 +1,1 @@
+"""The command line: parse, load settings, call bootstrap, print. No sync logic lives here."""

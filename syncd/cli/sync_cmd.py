@@ -1,0 +1,66 @@
+"""``syncd run-once``: one pass of the jobs, in cycle order, under the single-instance lock."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from syncd.cli.common import app_from, print_json
+from syncd.jobs import DEFAULT_ORDER, job_table, run_job
+from syncd.lock import instance_lock
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run-once", help="one pass of the jobs; exit 0 only if all succeeded")
+    p.add_argument(
+        "--job",
+        action="append",
+        choices=DEFAULT_ORDER,
+        dest="jobs",
+        metavar="NAME",
+        help=f"run only this job (repeatable; default all: {', '.join(DEFAULT_ORDER)})",
+    )
+    p.add_argument("--dry-run", action="store_true", help="plan and stop before the first write")
+    p.add_argument("--force", action="store_true", help="override the delete guards")
+    p.add_argument(
+        "--backfill-days", type=int, metavar="N", help="prices: pull N days of history first"
+    )
+    p.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    p.set_defaults(handler=_run_once)
+
+
+def _run_once(args: argparse.Namespace) -> int:
+    names = [n for n in DEFAULT_ORDER if n in (args.jobs or DEFAULT_ORDER)]
+    options: dict[str, Any] = {}
+    if args.backfill_days is not None:
+        if not 1 <= args.backfill_days <= 365:
+            print("syncd: error: --backfill-days must be 1..365", file=sys.stderr)
+            return 2
+        options["backfill_days"] = args.backfill_days
+    table = job_table()
+    results = {}
+    with app_from(args) as app, instance_lock(app):
+        for name in names:
+            outcome = run_job(
+                app,
+                name,
+                table[name],
+                dry_run=args.dry_run,
+                force=args.force,
+                options=options,
+                progress=sys.stderr.isatty(),
+            )
+            results[name] = outcome
+    if args.json:
+        print_json({n: {"status": o.status, **o.counts} for n, o in results.items()})
+    else:
+        for name, outcome in results.items():
+            counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items() if k != "message")
+            line = f"{name}: {outcome.status}" + (f" — {counts}" if counts else "")
+            if outcome.message:
+                line += f"\n  {outcome.message}"
+            print(line)
+    if any(o.status == "refused" for o in results.values()):
+        return 4
+    return 0 if all(o.status == "ok" for o in results.values()) else 1

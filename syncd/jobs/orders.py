@@ -1,0 +1,9 @@
+"""The orders job (not built yet: it reports so and fails rather than pretend)."""
+
+from __future__ import annotations
+
+from syncd.jobs.runner import JobContext, JobOutcome
+
+
+def run(ctx: JobContext) -> JobOutcome:
+    return JobOutcome("failed", message="the orders job is not built yet")

@@ -1,0 +1,129 @@
+"""``syncd migrate``, ``inventory import|export``, ``status`` and settings errors, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from syncd.cli.main import main
+from syncd.core.inventory import HEADER
+
+H = ",".join(HEADER)
+ROWS = [
+    "a1,urn:managem:pokemon:set/base/card/1,NM,English,150,2,false,,,,,",
+    'a2,urn:managem:pokemon:set/base/card/2,EX,Japanese,2500,1,true,"Slight, wear",box 3,'
+    "PSA,9,12345",
+    "a3,urn:managem:pokemon:set/base/card/3,M,English,99,0,false,,,,,",
+]
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([H, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cli_db(env_db: str) -> str:
+    return env_db
+
+
+def test_export_import_export_is_byte_identical(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inventory", "import", str(_write(tmp_path / "in.csv", ROWS))]) == 0
+    assert main(["inventory", "export", str(tmp_path / "one.csv")]) == 0
+    assert main(["inventory", "import", str(tmp_path / "one.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "0 new, 0 changed, 3 unchanged, 0 stock changes" in out
+    assert main(["inventory", "export", str(tmp_path / "two.csv")]) == 0
+    one = (tmp_path / "one.csv").read_bytes()
+    assert one == (tmp_path / "two.csv").read_bytes()
+    assert one.decode().splitlines()[2].startswith("a2,urn:managem:pokemon:set/base/card/2,EX")
+
+
+def test_bad_rows_change_nothing(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inventory", "import", str(_write(tmp_path / "in.csv", ROWS))]) == 0
+    assert main(["inventory", "export", str(tmp_path / "before.csv")]) == 0
+    bad = _write(
+        tmp_path / "bad.csv",
+        [
+            "a1,urn:managem:pokemon:set/base/card/1,NM,English,150,7,false,,,,,",
+            "a4,urn:managem:pokemon:set/base/card/4,XX,English,150,1,false,,,,,",
+            "a5,urn:managem:pokemon:set/base/card/5,NM,English,1.5,1,false,,,,,",
+        ],
+    )
+    capsys.readouterr()
+    assert main(["inventory", "import", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:3: condition 'XX'" in err
+    assert f"{bad}:4: price '1.5'" in err
+    assert "nothing was imported" in err
+    assert main(["inventory", "export", str(tmp_path / "after.csv")]) == 0
+    assert (tmp_path / "before.csv").read_bytes() == (tmp_path / "after.csv").read_bytes()
+
+
+def test_replace_and_status_json(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inventory", "import", str(_write(tmp_path / "in.csv", ROWS))]) == 0
+    assert (
+        main(["inventory", "import", "--replace", str(_write(tmp_path / "r.csv", ROWS[2:]))]) == 0
+    )
+    capsys.readouterr()
+    assert main(["inventory", "export", "-"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split(",")[5] for ln in lines[1:]] == ["0", "0", "0"]
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["schema"]["up_to_date"] is True
+    assert status["tables"]["inventory_items"] == 3
+    # import +2, +1, then --replace −2, −1: four ledger rows
+    assert status["tables"]["stock_ledger"] == 4
+
+
+def test_missing_file_and_unmigrated_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SYNCD_DATABASE__URL", f"sqlite:///{tmp_path}/fresh.db")
+    assert main(["inventory", "import", str(tmp_path / "nope.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["inventory", "export", "-"]) == 1
+    assert "run `syncd migrate`" in capsys.readouterr().err
+    assert main(["migrate"]) == 0
+    assert main(["migrate"]) == 0
+    assert "already at" in capsys.readouterr().out
+
+
+def test_bad_setting_is_one_line_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SYNCD_RATELIMIT__RATE", "fast")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "ratelimit.rate" in err and "SYNCD_RATELIMIT__RATE" in err
+    monkeypatch.delenv("SYNCD_RATELIMIT__RATE")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[database]\nurl = "mysql://x"\n[safety]\nmax_delete_share = 3\n')
+    assert main(["--config", str(cfg), "status"]) == 2
+    err = capsys.readouterr().err
+    assert "database.url" in err and "max_delete_share" in err and str(cfg) in err
+
+
+def test_environment_wins_over_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from syncd.settings import load_settings
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[ratelimit]\nrate = 3.0\nburst = 7\n[managem]\ntoken = "from-file"\n')
+    monkeypatch.setenv("SYNCD_RATELIMIT__RATE", "9")
+    settings = load_settings(cfg)
+    assert settings.ratelimit.rate == 9.0
+    assert settings.ratelimit.burst == 7
+    assert settings.managem.token is not None
+    assert "from-file" not in repr(settings)
+    monkeypatch.setenv("SYNCD_CONFIG", str(cfg))
+    assert load_settings().ratelimit.burst == 7
