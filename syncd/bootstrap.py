@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from syncd.clock import Clock, SystemClock
 from syncd.errors import ConfigError
 from syncd.log import register_secret
+from syncd.metrics import Metrics
 from syncd.settings import Settings
 from syncd.storage import Database
 
@@ -27,6 +28,7 @@ class App:
     db: Database
     clock: Clock
     transport: Any = None  # an httpx2 transport for tests; None = the real network
+    metrics: Metrics = field(default_factory=Metrics)
     _gateway: Gateway | None = field(default=None, repr=False)
 
     def gateway(self) -> Gateway:
