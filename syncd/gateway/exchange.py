@@ -1,0 +1,210 @@
+"""One logical call to Managem: wait for the limiter, send, judge, retry, or raise.
+
+Everything a request goes through lives here: the auth header, per-attempt timeouts cut to the
+call's overall deadline (``call_deadline``, which covers limiter waits and retries too), the
+retry loop, metrics and the retry log lines. The gateway's typed methods call ``Exchange.call``
+and only parse what comes back.
+
+It must not parse bodies into models or know any endpoint's meaning beyond the endpoint row.
+The credential is only ever put in the ``Authorization`` header; it is never logged, and any
+text that reaches an error or a log line goes through the redactor first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+import structlog
+
+from syncd.clock import Clock
+from syncd.errors import AuthError, GatewayError, RateLimited, Retriable
+from syncd.gateway.endpoints import Endpoint
+from syncd.gateway.metrics import GatewayMetrics
+from syncd.gateway.outcomes import (
+    Judgement,
+    Redactor,
+    Verdict,
+    ambiguous_error,
+    judge_exception,
+    judge_status,
+    status_cause,
+    status_error,
+)
+from syncd.gateway.ratelimit import LimiterTimeout, RateLimiter
+from syncd.gateway.retry import RetryPolicy, parse_retry_after
+from syncd.settings import ManagemSettings
+
+_SCHEMES = {"bearer": "Bearer", "apikey": "ApiKey"}
+# Shortest per-attempt timeout, so an almost-spent deadline still gives a fair try.
+_MIN_TIMEOUT = 0.05
+
+
+class Exchange:
+    """Sends requests for one Gateway. Thread-safe: the client, limiter and metrics are."""
+
+    def __init__(
+        self,
+        *,
+        client: httpx2.Client,
+        settings: ManagemSettings,
+        limiter: RateLimiter,
+        policy: RetryPolicy,
+        metrics: GatewayMetrics,
+        clock: Clock,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._limiter = limiter
+        self._policy = policy
+        self._metrics = metrics
+        self._clock = clock
+        token = settings.token.get_secret_value() if settings.token is not None else None
+        self._auth = f"{_SCHEMES[settings.auth_scheme]} {token}" if token else None
+        self._redact = Redactor(token)
+        self._log = structlog.get_logger("syncd.gateway")
+
+    def __repr__(self) -> str:
+        return f"Exchange(base_url={self._settings.base_url!r})"
+
+    def call(
+        self,
+        endpoint: Endpoint,
+        *,
+        ids: Mapping[str, str] | None = None,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        ok_statuses: frozenset[int] = frozenset(),
+    ) -> httpx2.Response:
+        """Send one logical call, retrying as the rules allow; return the final answer."""
+        if self._auth is None and not endpoint.public:
+            raise AuthError(
+                f"{endpoint.operation}: no Managem token configured (SYNCD_MANAGEM__TOKEN)",
+                operation=endpoint.operation,
+            )
+        path = endpoint.url(**(ids or {}))
+        start = self._clock.monotonic()
+        deadline = start + self._settings.call_deadline
+        first_failure: float | None = None
+        last: Judgement | None = None
+        last_cause: BaseException | None = None
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._clock.monotonic() >= deadline:
+                raise self._deadline_error(endpoint, last) from last_cause
+            try:
+                permit = self._limiter.acquire(endpoint.lane, deadline=deadline)
+            except LimiterTimeout as exc:
+                raise self._deadline_error(endpoint, last) from (last_cause or exc)
+            self._metrics.record_throttled(permit.waited)
+            request = self._client.build_request(
+                endpoint.method,
+                path,
+                params=dict(params) if params is not None else None,
+                json=body,
+                headers={"Authorization": self._auth} if self._auth else None,
+                timeout=self._timeout(deadline - self._clock.monotonic()),
+            )
+            retry_after: float | None = None
+            try:
+                response = self._client.send(request)
+            except httpx2.RequestError as exc:
+                self._limiter.finish(permit, status=None)
+                judgement = judge_exception(exc, endpoint)
+                cause: BaseException = exc
+                failed: httpx2.Response | None = None
+            else:
+                status = response.status_code
+                if status in (429, 503):
+                    retry_after = parse_retry_after(
+                        response.headers.get("retry-after"), self._clock.now()
+                    )
+                self._limiter.finish(
+                    permit,
+                    status=status,
+                    headers=response.headers,
+                    retry_after=retry_after if status == 429 else None,
+                )
+                judgement = judge_status(status, endpoint, ok_statuses)
+                cause = status_cause(response)
+                failed = response
+            self._metrics.record_call(endpoint.operation, judgement.reason)
+            if judgement.status == 429:
+                self._metrics.record_rate_limited()
+            if judgement.verdict is Verdict.OK and failed is not None:
+                return failed
+            if judgement.verdict is Verdict.AMBIGUOUS:
+                self._log.warning(
+                    "managem.ambiguous_write",
+                    operation=endpoint.operation,
+                    attempt=attempt,
+                    reason=judgement.reason,
+                )
+                raise ambiguous_error(endpoint, judgement.reason, body, judgement.status) from cause
+            if judgement.verdict is Verdict.FAIL:
+                raise self._final_error(endpoint, judgement, failed, cause, None) from cause
+            now = self._clock.monotonic()
+            first_failure = now if first_failure is None else first_failure
+            # On 429 the limiter itself pauses every lane for Retry-After; 503's Retry-After
+            # is about this call only, so it is a floor for this call's own backoff.
+            plan = self._policy.plan(
+                attempt=attempt,
+                retrying_for=now - first_failure,
+                time_left=deadline - now,
+                retry_after=retry_after if judgement.status == 503 else None,
+            )
+            if not plan.retry:
+                raise self._final_error(
+                    endpoint, judgement, failed, cause, retry_after, plan.why_not
+                ) from cause
+            self._log.info(
+                "managem.retry",
+                operation=endpoint.operation,
+                attempt=attempt,
+                reason=judgement.reason,
+                delay=round(plan.delay, 3),
+            )
+            self._metrics.record_retry(endpoint.operation)
+            last, last_cause = judgement, cause
+            self._clock.sleep(plan.delay)
+
+    def _timeout(self, left: float) -> httpx2.Timeout:
+        s = self._settings
+        cut = max(_MIN_TIMEOUT, left)
+        return httpx2.Timeout(
+            connect=min(s.connect_timeout, cut),
+            read=min(s.read_timeout, cut),
+            write=min(s.write_timeout, cut),
+            pool=min(s.pool_timeout, cut),
+        )
+
+    def _final_error(
+        self,
+        endpoint: Endpoint,
+        judgement: Judgement,
+        response: httpx2.Response | None,
+        cause: BaseException,
+        retry_after: float | None,
+        why: str = "",
+    ) -> GatewayError:
+        if response is not None:
+            return status_error(response, endpoint, self._redact, retry_after=retry_after)
+        text = self._redact(
+            f"{endpoint.operation}: {endpoint.method} {endpoint.path} failed: "
+            f"{judgement.reason} ({cause})" + (f"; {why}" if why else "")
+        )
+        if judgement.verdict is Verdict.FAIL:
+            return GatewayError(text, operation=endpoint.operation)
+        return Retriable(text, operation=endpoint.operation)
+
+    def _deadline_error(self, endpoint: Endpoint, last: Judgement | None) -> GatewayError:
+        text = (
+            f"{endpoint.operation}: {endpoint.method} {endpoint.path} passed its "
+            f"{self._settings.call_deadline:g}s deadline"
+            + (f" (last failure: {last.reason})" if last else "")
+        )
+        if last is not None and last.status == 429:
+            return RateLimited(text, operation=endpoint.operation)
+        return Retriable(text, operation=endpoint.operation, status=last.status if last else None)

@@ -1,0 +1,113 @@
+"""Reading the server's rate-limit headers and inferring its real refill rate from them.
+
+Managem's limits are unknown (managem-api.md §8.6): every answer is assumed to carry
+``X-RateLimit-Limit`` (bucket size), ``X-RateLimit-Remaining`` (tokens left) and
+``X-RateLimit-Reset`` (seconds until the bucket is full again). From one answer the refill rate
+is ``(Limit - Remaining) / Reset``. A Reset written as a whole number is taken to be rounded *up*
+(the usual way to print "seconds until"), which makes ``d / Reset`` a lower bound and
+``d / (Reset - 1)`` an upper bound on the rate; a Reset with decimals is exact to its last digit.
+The estimate is the tightest lower bound over recent answers, which converges to the real rate
+from below: under-estimating costs a little throughput, over-estimating costs 429s.
+
+Pure bookkeeping: no clock, no locks, no I/O. The limiter calls it under its own lock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_WINDOW = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """The ``X-RateLimit-*`` headers of one answer (any may be missing)."""
+
+    limit: float | None
+    remaining: float | None
+    reset: float | None
+    # Half a unit of the last digit Reset was printed with: 0.5 for "2", 0.0005 for "1.500".
+    reset_precision: float = 0.5
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number) or number < 0:
+        return None
+    return number
+
+
+def parse_rate_headers(headers: Mapping[str, str]) -> ServerLimits | None:
+    """The rate-limit headers of an answer, or ``None`` when it carries none we can read."""
+    limit = _number(headers.get("x-ratelimit-limit"))
+    remaining = _number(headers.get("x-ratelimit-remaining"))
+    reset_text = headers.get("x-ratelimit-reset")
+    reset = _number(reset_text)
+    if limit is None and remaining is None and reset is None:
+        return None
+    precision = 0.5
+    if reset is not None and reset_text is not None and "." in reset_text:
+        decimals = len(reset_text.strip().split(".", 1)[1])
+        precision = 0.5 * 10.0**-decimals
+    return ServerLimits(limit=limit, remaining=remaining, reset=reset, reset_precision=precision)
+
+
+class RateEstimate:
+    """Bounds on the server's refill rate from recent answers; ``rate`` is the best safe guess."""
+
+    def __init__(self) -> None:
+        self._lower: deque[float] = deque(maxlen=_WINDOW)
+        self._upper: deque[float] = deque(maxlen=_WINDOW)
+
+    @property
+    def known(self) -> bool:
+        return bool(self._lower)
+
+    @property
+    def rate(self) -> float | None:
+        """The largest lower bound seen recently, kept under the smallest upper bound."""
+        if not self._lower:
+            return None
+        low = max(self._lower)
+        high = min(self._upper, default=math.inf)
+        return min(low, high)
+
+    def observe(self, limits: ServerLimits) -> None:
+        """Add what one answer says about the rate (nothing if the bucket was full)."""
+        if limits.limit is None or limits.remaining is None or limits.reset is None:
+            return
+        spent = limits.limit - limits.remaining
+        if spent <= 0 or limits.reset <= 0:
+            return
+        if limits.reset_precision < 0.5:
+            # Printed with decimals: exact up to the printed precision.
+            low = spent / (limits.reset + limits.reset_precision)
+            shortest = limits.reset - limits.reset_precision
+        else:
+            # Whole seconds, taken as rounded up: the true figure is in (Reset - 1, Reset].
+            low = spent / limits.reset
+            shortest = limits.reset - 1
+        high = spent / shortest if shortest > 0 else math.inf
+        # Bounds that contradict the window mean the server's rate changed (or it rounds some
+        # other way): start again from this answer rather than keep a stale figure.
+        slack = 1e-9
+        if low > min(self._upper, default=math.inf) * (1 + slack) or high * (1 + slack) < max(
+            self._lower, default=0.0
+        ):
+            self.forget()
+        self._lower.append(low)
+        if math.isfinite(high):
+            self._upper.append(high)
+
+    def forget(self) -> None:
+        """Drop everything learnt (after a 429 proved the estimate wrong)."""
+        self._lower.clear()
+        self._upper.clear()
