@@ -115,6 +115,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_own_prices_sku_recorded_at', ['sku', 'recorded_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_own_prices_urn'), ['urn'], unique=False)
 
+    op.create_table('catalogue_items',
+    sa.Column('urn', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('set_name', sa.String(length=255), nullable=True),
+    sa.Column('number', sa.String(length=32), nullable=True),
+    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('urn', name=op.f('pk_catalogue_items'))
+    )
     op.create_table('price_points',
     sa.Column('urn', sa.String(length=255), nullable=False),
     sa.Column('day', sa.String(length=10), nullable=False),
@@ -295,6 +303,7 @@ def downgrade() -> None:
 
     op.drop_table('price_snapshots')
     op.drop_table('price_points')
+    op.drop_table('catalogue_items')
     with op.batch_alter_table('own_prices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_own_prices_urn'))
         batch_op.drop_index('ix_own_prices_sku_recorded_at')

@@ -307,3 +307,15 @@ class OwnPrice(Base):
     price: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))  # import | rule | manual | push
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CatalogueItem(Base):
+    """A card's display names, refreshed by the prices job, so tables and charts can name it."""
+
+    __tablename__ = "catalogue_items"
+
+    urn: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    set_name: Mapped[str | None] = mapped_column(String(255))
+    number: Mapped[str | None] = mapped_column(String(32))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
