@@ -17,7 +17,7 @@ This module only pairs rows with listings. It does not decide whether a row need
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from syncd.core.listing import ListingFields, MatchKey, Remote
@@ -29,8 +29,17 @@ class Adoption:
     ambiguous: Mapping[str, str]  # sku → why no listing could be chosen (for the note)
 
 
-def match_unreferenced(candidates: Iterable[Remote], rows: Mapping[str, ListingFields]) -> Adoption:
-    """Pair inventory rows (sku → wanted fields) with unreferenced listings."""
+def match_unreferenced(
+    candidates: Iterable[Remote],
+    rows: Mapping[str, ListingFields],
+    frozen: Collection[str] = frozenset(),
+) -> Adoption:
+    """Pair inventory rows (sku → wanted fields) with unreferenced listings.
+
+    ``frozen`` rows (held, or rejected) still count when deciding whether a live match is
+    ambiguous, since the listing may be theirs, but they adopt nothing, so they take no
+    soft-deleted listing away from a row that can use it.
+    """
     listings_by_key: dict[MatchKey, list[Remote]] = {}
     for listing in sorted(candidates, key=Remote.age_key):
         listings_by_key.setdefault(listing.fields.match_key(), []).append(listing)
@@ -55,7 +64,8 @@ def match_unreferenced(candidates: Iterable[Remote], rows: Mapping[str, ListingF
             for sku in skus:
                 ambiguous[sku] = detail
         else:
-            adopt.update(zip(skus, found, strict=False))
+            movable = [sku for sku in skus if sku not in frozen]
+            adopt.update(zip(movable, found, strict=False))
     return Adoption(adopt=adopt, ambiguous=ambiguous)
 
 

@@ -65,6 +65,11 @@ def make_plan(
         wants.keys() | link_of.keys(),
         {listing_id: link.sku for listing_id, link in sku_of_listing.items()},
     )
+    rejected = {
+        sku: link
+        for sku, link in link_of.items()
+        if sku in wants and link.rejected_digest == wants[sku].fields.digest()
+    }
     adoption = match_unreferenced(
         ownership.unreferenced,
         {
@@ -72,6 +77,7 @@ def make_plan(
             for sku, want in wants.items()
             if want.fields.quantity > 0 and sku not in ownership.owned
         },
+        frozen=hold | rejected.keys(),
     )
 
     decisions = Decisions()
@@ -82,8 +88,8 @@ def make_plan(
             decisions.leave_alone(
                 sku, link, Note(sku, NoteKind.HELD, "held by the shell; nothing planned")
             )
-        elif want and link and link.rejected_digest == want.fields.digest():
-            reason = link.rejected_reason or "no reason recorded"
+        elif sku in rejected:
+            reason = rejected[sku].rejected_reason or "no reason recorded"
             decisions.leave_alone(
                 sku, link, Note(sku, NoteKind.REJECTED, f"rejected earlier: {reason}")
             )
