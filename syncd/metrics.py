@@ -8,6 +8,7 @@ about forty lines.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Mapping
 
@@ -71,8 +72,18 @@ class Metrics:
                     lines.append(f"# HELP {name} {self._help[name]}")
                 lines.append(f"# TYPE {name} {kind}")
             label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
-            lines.append(f"{name}{{{label_text}}} {value:g}" if label_text else f"{name} {value:g}")
+            number = _number(float(value))
+            lines.append(f"{name}{{{label_text}}} {number}" if label_text else f"{name} {number}")
         return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    # Every digit: ":g" would round a Unix timestamp to the nearest 10 000 seconds.
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
 
 
 def _escape(value: str) -> str:

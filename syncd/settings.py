@@ -33,6 +33,9 @@ class DatabaseSettings(BaseModel):
         description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
     )
     busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
+    migrate_on_start: bool = Field(
+        default=True, description="`syncd run` upgrades the schema (under its lock) at start"
+    )
 
     @field_validator("url")
     @classmethod
@@ -153,10 +156,29 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_path = _TOML_PATH.get("path")
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            env_settings,
+            _CredentialsSource(settings_cls),
+        ]
         if toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
         return tuple(sources)
+
+
+class _CredentialsSource(PydanticBaseSettingsSource):
+    """systemd ``LoadCredential=managem_token:...``: the token from
+    ``$CREDENTIALS_DIRECTORY/managem_token`` (below the environment, above the TOML file)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        folder = os.environ.get("CREDENTIALS_DIRECTORY")
+        path = Path(folder, "managem_token") if folder else None
+        if path is None or not path.is_file():
+            return {}
+        return {"managem": {"token": path.read_text(encoding="utf-8").strip()}}
 
 
 # The TOML path for the load in progress; set and cleared inside load_settings only.
