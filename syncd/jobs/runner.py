@@ -116,4 +116,4 @@ def _gateway_totals(app: App) -> tuple[int, float]:
     if not app.has_gateway:
         return 0, 0.0
     metrics = app.gateway().metrics
-    return metrics.total_calls(), metrics.throttled_seconds()
+    return metrics.total_calls(), metrics.throttled_seconds
