@@ -101,9 +101,10 @@ class Daemon:
             scheduler = self._scheduler()
             try:
                 if not self.stop.is_set():
-                    self.vitals.beat()  # the heartbeat's clock starts with the scheduler
-                    scheduler.start()
+                    scheduler.start(paused=True)  # jobs scheduled, none running yet
                     self.notifier.ready(status=f"syncing every {self._every()}")
+                    self.vitals.beat()  # the heartbeat's clock starts with the scheduler
+                    scheduler.resume()
                     self._log.info("daemon_started", jobs=sorted(self.jobs), **self._where())
                     self._wait()
                 self._drain(scheduler)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from syncd.errors import StorageError
@@ -108,7 +109,7 @@ class AdvisoryLock:
             return False
         try:
             self._conn.execute(text("SELECT 1")).scalar()
-        except (OperationalError, DBAPIError):
+        except SQLAlchemyError:
             return False
         return True
 
@@ -138,10 +139,11 @@ class AdvisoryLock:
                 conn.execute(
                     text("SELECT pg_advisory_unlock(:c, :o)"), {"c": LOCK_CLASS, "o": LOCK_OBJECT}
                 )
-            except (OperationalError, DBAPIError):
+            except SQLAlchemyError:
                 pass  # the session is gone, and the lock with it
             finally:
-                conn.close()
+                with suppress(SQLAlchemyError):
+                    conn.close()
         self._engine.dispose()
 
     def __repr__(self) -> str:
