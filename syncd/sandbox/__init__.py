@@ -52,6 +52,7 @@ class Sandbox:
         self._server.shutdown()
         self._server.close_connections()
         self._server.server_close()
+        self._server.join_connections()
         self._thread.join()
         if self._options.state_file:
             self._app.controls.save()
@@ -101,6 +102,10 @@ class Sandbox:
         self, order_id: str, order_item_ids: list[str], reason: str = "DAMAGED"
     ) -> dict[str, Any]:
         return self._app.controls.open_case(order_id, order_item_ids, reason)
+
+    def propose_outcome(self, case_id: str, kind: str, amount: int = 0) -> dict[str, Any]:
+        """The buyer proposes an outcome (RETURN, REFUND or REPLACEMENT); returns the case."""
+        return self._app.controls.propose_outcome(case_id, kind, amount)
 
     def set_case_status(self, case_id: str, status: str) -> dict[str, Any]:
         return self._app.controls.set_case_status(case_id, status)

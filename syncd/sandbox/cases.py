@@ -166,6 +166,26 @@ def seller_update(market: Market, case_id: str, body: Any) -> Case:
     return case
 
 
+def buyer_propose(market: Market, case_id: str, kind: str, amount: int) -> Case:
+    """Test control: the buyer proposes an outcome (same rules as a seller proposal)."""
+    case = market.cases.get(case_id)
+    if case is None:
+        raise not_found("case")
+    if case.status in ("ESCALATED", "CLOSED"):
+        raise conflict(f"case is {case.status} and takes no further updates")
+    if any(outcome.status == "ACCEPTED" for outcome in case.outcomes):
+        raise conflict("an outcome has already been accepted and can't be changed")
+    get_choice({"type": kind}, "type", OUTCOME_TYPES, "")
+    cap = _disputed_total(market, case) + market.orders[case.order_id].delivery_charge
+    get_int({"amount": amount}, "amount", minimum=0, maximum=cap)
+    now = market.now_ms()
+    outcome = Outcome(market.new_id("out"), case.id, kind, "BUYER", "PENDING", amount, now, now)
+    case.outcomes.append(outcome)
+    case.status = "REMEDIATION"
+    case.updated_ms = now
+    return case
+
+
 def set_status(market: Market, case_id: str, status: str) -> Case:
     """Test control: move a case to any documented status (buyer, support or system moves)."""
     case = market.cases.get(case_id)

@@ -58,6 +58,14 @@ def _case_status(c: Controls, call: Call) -> Reply:
     return Reply(200, c.set_case_status(call.params["id"], get_str(_body(call), "status") or ""))
 
 
+def _propose(c: Controls, call: Call) -> Reply:
+    data = _body(call)
+    kind = get_str(data, "type") or ""
+    return Reply(
+        201, c.propose_outcome(call.params["id"], kind, get_int(data, "amount", default=0))
+    )
+
+
 def _edit(c: Controls, call: Call) -> Reply:
     return Reply(200, c.seller_edit(call.params["id"], _body(call)))
 
@@ -141,6 +149,7 @@ ROUTES: tuple[Route[Controls], ...] = (
     Route("POST", PREFIX + "/order-items/{id}/status", _item_status),
     Route("POST", PREFIX + "/cases", _open_case),
     Route("POST", PREFIX + "/cases/{id}/status", _case_status),
+    Route("POST", PREFIX + "/cases/{id}/outcomes", _propose),
     Route("GET", PREFIX + "/clock", _clock),
     Route("POST", PREFIX + "/clock/advance", _advance),
     Route("GET", PREFIX + "/faults", _get_faults),

@@ -62,6 +62,10 @@ class Controls:
         with self.market.lock:
             return cases.render(cases.open_case(self.market, order_id, order_item_ids, reason))
 
+    def propose_outcome(self, case_id: str, kind: str, amount: int) -> dict[str, Any]:
+        with self.market.lock:
+            return cases.render(cases.buyer_propose(self.market, case_id, kind, amount))
+
     def set_case_status(self, case_id: str, status: str) -> dict[str, Any]:
         with self.market.lock:
             return cases.render(cases.set_status(self.market, case_id, status))

@@ -23,16 +23,35 @@ IDLE_TIMEOUT = 120.0  # seconds a keep-alive connection may sit idle before the 
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = True  # server_close() joins the connection threads
+    daemon_threads = True  # never keeps the interpreter alive; ``join_connections`` ends them
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
         self.app = app
         self._connections: set[socket.socket] = set()
+        self._connection_threads: list[threading.Thread] = []  # stdlib skips daemons
         self._guard = threading.Lock()
         self._stopping = False
         super().__init__(address, SandboxRequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name="sandbox-connection",
+            daemon=True,
+        )
+        with self._guard:
+            self._connection_threads = [t for t in self._connection_threads if t.is_alive()]
+            self._connection_threads.append(thread)
+        thread.start()
+
+    def join_connections(self, timeout: float = 10.0) -> None:
+        """Wait for every connection thread to finish (after ``close_connections``)."""
+        with self._guard:
+            threads = list(self._connection_threads)
+        for thread in threads:
+            thread.join(timeout)
 
     def track(self, connection: socket.socket) -> None:
         with self._guard:
@@ -63,6 +82,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ManagemSandbox/1"
     timeout = IDLE_TIMEOUT
+    # One buffered write per answer (flushed by the base class after each request) and no Nagle:
+    # headers and body sent as two small segments would wait ~40 ms on the peer's delayed ACK.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
     def setup(self) -> None:
