@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 
 # Optional text fields: Managem stores an empty string as absent and the CSV leaves them blank,
@@ -53,22 +53,22 @@ class ListingFields:
 
     def digest(self) -> str:
         """Stable hash of every field; a rejection is keyed on it, so any change retries."""
-        return _digest(asdict(self))
+        return _digest({name: getattr(self, name) for name in _FIELD_NAMES})
 
     def content_digest(self) -> str:
         """Hash of every field but quantity (``Link.last_pushed_quantity`` tracks that one)."""
-        values = asdict(self)
-        del values["quantity"]
-        return _digest(values)
+        return _digest({name: getattr(self, name) for name in _FIELD_NAMES if name != "quantity"})
 
     def diff(self, other: ListingFields) -> tuple[str, ...]:
         """Names of the fields whose values differ, in declaration order."""
-        return tuple(
-            f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)
-        )
+        return tuple(name for name in _FIELD_NAMES if getattr(self, name) != getattr(other, name))
 
     def with_quantity(self, quantity: int) -> ListingFields:
         return replace(self, quantity=quantity)
+
+
+# Digests are stored by the shell (rejections, last pushed): their input must never change shape.
+_FIELD_NAMES = tuple(f.name for f in fields(ListingFields))
 
 
 def _digest(values: dict[str, object]) -> str:

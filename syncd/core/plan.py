@@ -68,7 +68,9 @@ def make_plan(
     rejected = {
         sku: link
         for sku, link in link_of.items()
-        if sku in wants and link.rejected_digest == wants[sku].fields.digest()
+        if link.rejected_digest is not None
+        and sku in wants
+        and link.rejected_digest == wants[sku].fields.digest()
     }
     adoption = match_unreferenced(
         ownership.unreferenced,
