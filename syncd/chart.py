@@ -101,7 +101,7 @@ def draw_price_chart(
             linewidth=2,
             marker="o" if len(market) <= 45 else None,
             markersize=3.5,
-            label="Market (sold median / listed price)",
+            label=f"Market (sold median / listed price), now {pounds(market[-1].mid)}",
         )
     own_x, own_y = _own_line(steps, start, end)
     if not own_y:  # no recorded own price history: the snapshots' own price, day by day
@@ -109,44 +109,37 @@ def draw_price_chart(
         own_x = [_noon(d.day) for d in own_days]
         own_y = [d.own / 100 for d in own_days if d.own is not None]
     if own_y:
-        ax.step(own_x, own_y, where="post", color=_OWN, linewidth=2.2, label="Your price")
+        now = pounds(round(own_y[-1] * 100))
+        ax.step(
+            own_x, own_y, where="post", color=_OWN, linewidth=2.2, label=f"Your price, now {now}"
+        )
 
-    _annotate_latest(ax, market, own_x, own_y)
+    _mark_latest(ax, market, own_x, own_y)
     _style(ax, mdates, start, end)
     fig.suptitle(title, x=0.01, ha="left", fontsize=15, fontweight="bold", color=_INK)
-    ax.set_title(subtitle, loc="left", fontsize=9.5, color="#777777")
+    ax.set_title(subtitle, loc="left", fontsize=9.5, color="#777777", pad=28)
     if market or own_y:
-        ax.legend(loc="upper left", frameon=False, fontsize=9, ncols=3)
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            frameon=False,
+            fontsize=9,
+            ncols=3,
+            borderaxespad=0.2,
+        )
     fig.savefig(path, format=suffix[1:], facecolor="white")
     return path
 
 
-def _annotate_latest(
+def _mark_latest(
     ax: Any, market: Sequence[SeriesDay], own_x: Sequence[datetime], own_y: Sequence[float]
 ) -> None:
-    """Label the newest market figure and the current own price at the right-hand end."""
+    """A dot on the newest market figure and on the current own price (values are in the
+    legend, where they cannot collide when the two are close)."""
     if market and market[-1].mid is not None:
-        last = market[-1]
-        ax.annotate(
-            pounds(last.mid),
-            (_noon(last.day), (last.mid or 0) / 100),
-            xytext=(6, 6),
-            textcoords="offset points",
-            color=_MARKET,
-            fontsize=9,
-            fontweight="bold",
-        )
+        ax.plot([_noon(market[-1].day)], [market[-1].mid / 100], "o", color=_MARKET, ms=6)
     if own_y:
-        ax.annotate(
-            pounds(round(own_y[-1] * 100)),
-            (own_x[-1], own_y[-1]),
-            xytext=(-6, 6),
-            textcoords="offset points",
-            ha="right",
-            color=_OWN,
-            fontsize=9,
-            fontweight="bold",
-        )
+        ax.plot([own_x[-1]], [own_y[-1]], "o", color=_OWN, ms=6, clip_on=False)
 
 
 def _style(ax: Any, mdates: Any, start: date, end: date) -> None:
@@ -156,7 +149,10 @@ def _style(ax: Any, mdates: Any, start: date, end: date) -> None:
     )
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    # Day and month on every tick for windows up to a few months; month and year beyond.
+    ax.xaxis.set_major_formatter(
+        mdates.DateFormatter("%-d %b" if (end - start).days <= 120 else "%b %Y")
+    )
     ax.yaxis.set_major_formatter(lambda value, _pos: f"£{value:,.2f}")
     ax.set_ylim(bottom=0)
     ax.margins(y=0.15)

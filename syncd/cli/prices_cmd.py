@@ -27,6 +27,7 @@ from syncd.core.price_series import (
     own_steps,
     pounds,
     rank_movers,
+    step_change,
 )
 from syncd.core.prices import day_bounds, own_by_urn, utc_day
 from syncd.errors import InputError
@@ -150,7 +151,8 @@ def _show(args: argparse.Namespace) -> int:
         ],
     )
     print(describe_change("market", latest_change([(d.day, d.mid) for d in history.days])))
-    print(describe_change("own", latest_change([(d.day, d.own) for d in history.days])))
+    own = step_change(history.steps) or latest_change([(d.day, d.own) for d in history.days])
+    print(describe_change("own", own))
     return 0
 
 
@@ -164,7 +166,7 @@ def _chart(args: argparse.Namespace) -> int:
             f"nothing to draw for {history.urn}: no prices from {history.start} to {history.end}"
         )
     subtitle = f"{history.urn}" + (f"  ·  sku {history.sku}" if history.sku else "")
-    subtitle += f"  ·  {history.start:%d %b %Y} – {history.end:%d %b %Y}"
+    subtitle += f"  ·  {history.start:%-d %b %Y} – {history.end:%-d %b %Y}"
     path = draw_price_chart(
         args.output,
         title=history.label,

@@ -182,6 +182,14 @@ def latest_change(values: Sequence[tuple[date, int | None]]) -> Change | None:
     return Change(before=before, after=after, since=known[first][0])
 
 
+def step_change(steps: Sequence[OwnStep]) -> Change | None:
+    """The latest change of a step function, dated the day it happened (even before a window)."""
+    if not steps:
+        return None
+    before = steps[-2].price if len(steps) > 1 else None
+    return Change(before=before, after=steps[-1].price, since=utc_day(steps[-1].at))
+
+
 def describe_change(label: str, change: Change | None) -> str:
     """``market £1.20 → £1.35 (+12.5%) since 2026-11-28`` (or unchanged / no data)."""
     if change is None:

@@ -16,6 +16,7 @@ from syncd.core.price_series import (
     pounds,
     price_at,
     rank_movers,
+    step_change,
 )
 from syncd.core.prices import DailyPoint
 
@@ -120,3 +121,10 @@ def test_rank_movers_by_absolute_percentage_both_ways() -> None:
         ("hist", 10.0, None),
     ]
     assert [m.urn for m in rank_movers(snaps, points, {}, limit=1)] == ["down"]
+
+
+def test_step_change_dates_the_change_even_before_a_window() -> None:
+    steps = own_steps([OwnChange(at(1), "s", 300), OwnChange(at(4, 23), "s", 250)])
+    assert step_change(steps) == Change(before=300, after=250, since=date(2026, 3, 4))
+    assert step_change(steps[:1]) == Change(before=None, after=300, since=date(2026, 3, 1))
+    assert step_change(()) is None
