@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 from datetime import UTC, timedelta
 from typing import Any
 
+import pytest
 from price_env import add_inventory, make_app
 from sqlalchemy import delete, func, insert, select
 
 from syncd.bootstrap import App
+from syncd.cli.main import main
 from syncd.clock import FakeClock
 from syncd.jobs.price_backfill import ProgressBar
 from syncd.jobs.prices import run
@@ -180,3 +183,26 @@ def test_progress_bar_draws_in_place_only_when_enabled() -> None:
     silent.advance(4)
     silent.close()
     assert quiet.getvalue() == ""
+
+
+def test_run_once_job_prices_with_backfill(
+    env_db: str,
+    sandbox: Sandbox,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SYNCD_MANAGEM__BASE_URL", sandbox.url)
+    monkeypatch.setenv("SYNCD_MANAGEM__TOKEN", sandbox.token)
+    app = make_app(env_db, clock=clock)
+    add_inventory(app, [(f"s{n}", u, 100, 1) for n, u in enumerate(sandbox.catalogue_urns(3))])
+    app.close()
+    args = ["run-once", "--job", "prices", "--backfill-days", "5", "--json"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)["prices"]
+    assert summary["status"] == "ok"
+    assert (summary["cards"], summary["backfill_cards"], summary["snapshots"]) == (3, 3, 3)
+    assert summary["api_calls"] == 3 + 1  # three histories, one look-up
+    assert main(args) == 0  # the second backfill finds nothing to fetch
+    again = json.loads(capsys.readouterr().out)["prices"]
+    assert again["backfill_cards"] == 0 and again["api_calls"] == 1
