@@ -120,7 +120,7 @@ def create(market: Market, body: Any) -> Listing:
         updated_ms=now,
     )
     _apply(listing, fields)
-    market.listings[listing.id] = listing
+    market.add_listing(listing)
     return listing
 
 
@@ -152,7 +152,7 @@ def replace(market: Market, listing_id: str, body: Any) -> Listing:
     if urn is not None and urn != listing.urn:
         raise bad_request("the catalogue item of a listing cannot be changed")
     _apply(listing, parse_listing_fields(data, creating=False))
-    listing.updated_ms = market.now_ms()
+    market.touch(listing)
     return listing
 
 
@@ -165,7 +165,7 @@ def delete(market: Market, listing_id: str) -> None:
         raise ApiError(423, "listing has active holds")
     listing.quantity = 0
     listing.available = 0
-    listing.updated_ms = market.now_ms()
+    market.touch(listing)
 
 
 def _apply_controls(listing: Listing, data: dict[str, Any]) -> None:
@@ -190,7 +190,7 @@ def seller_edit(market: Market, listing_id: str, fields: dict[str, Any]) -> List
     _apply(listing, parsed)
     listing.available = min(available, listing.quantity)
     _apply_controls(listing, fields)
-    listing.updated_ms = market.now_ms()
+    market.touch(listing)
     return listing
 
 
@@ -225,7 +225,7 @@ def seed(market: Market, fields: dict[str, Any]) -> Listing:
     )
     _apply(listing, parsed)
     _apply_controls(listing, data)
-    market.listings[listing.id] = listing
+    market.add_listing(listing)
     return listing
 
 

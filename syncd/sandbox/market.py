@@ -50,6 +50,9 @@ class Market:
         self.history: dict[str, list[HistoryEntry]] = {}
         self.cases: dict[str, Case] = {}
         self._counter = 0
+        # Bumped on every listing change (``touch``/``add_listing``): the search caches on it.
+        self.revision = 0
+        self.search_cache: dict[Any, Any] = {}  # owned by ``search``; keyed on ``revision``
 
     def _digest(self, *parts: object) -> str:
         text = "|".join(str(part) for part in (self.seed, *parts))
@@ -72,6 +75,15 @@ class Market:
 
     def now_ms(self) -> int:
         return self.clock.now_ms()
+
+    def add_listing(self, listing: Listing) -> None:
+        self.listings[listing.id] = listing
+        self.revision += 1
+
+    def touch(self, listing: Listing, now_ms: int | None = None) -> None:
+        """Record that a listing changed: its ``updatedAt`` moves (our @updatedAt assumption)."""
+        listing.updated_ms = self.now_ms() if now_ms is None else now_ms
+        self.revision += 1
 
     def own_listing(self, listing_id: str) -> Listing:
         """The caller's listing, or 404 (missing and foreign look the same, §6.8)."""
@@ -138,6 +150,7 @@ class Market:
             entry = history_from_json(raw)
             self.history.setdefault(entry.order_id, []).append(entry)
         self.cases = {d["id"]: case_from_json(d) for d in data["cases"]}
+        self.revision += 1
 
     def save(self, path: str) -> None:
         """Write the state atomically (temp file + rename) so a crash never leaves half a file."""

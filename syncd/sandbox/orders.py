@@ -144,7 +144,7 @@ def purchase(market: Market, wanted: list[tuple[str, int]], buyer: str = "buyer1
         listing = chosen[listing_id]
         listing.quantity -= quantity
         listing.available -= quantity
-        listing.updated_ms = now
+        market.touch(listing, now)
         order.items.append(
             OrderItem(
                 id=market.new_id("oit"),

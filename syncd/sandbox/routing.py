@@ -39,12 +39,17 @@ class Route(Generic[C]):
     public: bool = False  # needs no credential
     writes: bool = False  # changes state: eligible for ambiguous and applied-then-dropped faults
 
+    segments: tuple[str, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "segments", tuple(self.template.strip("/").split("/")))
+
     @property
     def key(self) -> str:
         return f"{self.method} {self.template}"
 
     def match(self, method: str, segments: Sequence[str]) -> dict[str, str] | None:
-        wanted = self.template.strip("/").split("/")
+        wanted = self.segments
         if method != self.method or len(wanted) != len(segments):
             return None
         params: dict[str, str] = {}

@@ -9,6 +9,7 @@ Callers hold ``market.lock``. This module must not change any listing.
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 from typing import Any
 
 from syncd.sandbox import listings
@@ -53,9 +54,24 @@ def _matches(market: Market, listing: Listing, query: str, facets: dict[str, lis
         ).lower()
         if query not in haystack:
             return False
+    if not facets:
+        return True
     values = _facet_values(listing)
     # Unknown facet names filter nothing, like an index without that field.
     return all(values[name] in wanted for name, wanted in facets.items() if name in values)
+
+
+def _facet_counts(found: list[Listing]) -> dict[str, dict[str, int]]:
+    # Counted field by field (not via _facet_values per listing): a search over 10,000
+    # listings must stay in milliseconds, since the whole market is locked meanwhile.
+    counts = {
+        "Condition": dict(Counter(listing.condition for listing in found)),
+        "Hidden": {"Hidden": sum(1 for listing in found if listing.hidden)},
+        "Valid": {"Valid": sum(1 for listing in found if listing.valid)},
+        "Availability": {"In Stock": sum(1 for listing in found if listing.available > 0)},
+        "Grading": {"Graded": sum(1 for listing in found if listing.graded)},
+    }
+    return {name: values for name, values in counts.items() if any(values.values())}
 
 
 def search(market: Market, body: Any) -> dict[str, Any]:
@@ -68,30 +84,43 @@ def search(market: Market, body: Any) -> dict[str, Any]:
     query = (get_str(data, "query", required=False) or "").strip().lower()
     facets = _facet_filters(data)
 
-    now = market.now_ms()
-    lag_ms = market.index_lag * 1000
-    found = [
-        listing
-        for listing in market.listings.values()
-        if listing.seller_id == market.seller_id
-        and now - listing.created_ms >= lag_ms
-        and _matches(market, listing, query, facets)
-    ]
-
-    def sort_key(listing: Listing) -> tuple[Any, str]:
-        if field == "name":
-            return (market.catalogue.item_summary(listing.urn).get("name", ""), listing.id)
-        stamp = listing.created_ms if field == "createdAt" else listing.updated_ms
-        return (stamp, listing.id)
-
-    found.sort(key=sort_key, reverse=descending)
-    counts: dict[str, Counter[str]] = {}
-    for listing in found:
-        for name, value in _facet_values(listing).items():
-            if value is not None:
-                counts.setdefault(name, Counter())[value] += 1
+    # Paging through the whole inventory repeats one body with another ``from``: the sorted
+    # hits are cached per listings revision, so each page costs a slice, not a sort. With an
+    # index lag the visible set changes with time alone, so nothing is cached then.
+    key = (market.revision, query, repr(sorted(facets.items())), field, descending)
+    cached = market.search_cache.get(key) if market.index_lag == 0 else None
+    if cached is None:
+        cached = _find(market, query, facets, field, descending)
+        if market.index_lag == 0:
+            if len(market.search_cache) >= 16 or any(
+                k[0] != market.revision for k in market.search_cache
+            ):
+                market.search_cache.clear()
+            market.search_cache[key] = cached
+    found, counts = cached
     return {
         "total": len(found),
         "hits": [listings.render(market, listing) for listing in found[start : start + size]],
-        "facets": {name: dict(counter) for name, counter in counts.items()},
+        "facets": counts,
     }
+
+
+def _find(
+    market: Market, query: str, facets: dict[str, list[str]], field: str, descending: bool
+) -> tuple[list[Listing], dict[str, dict[str, int]]]:
+    seller_id = market.seller_id
+    found = [listing for listing in market.listings.values() if listing.seller_id == seller_id]
+    if market.index_lag > 0:
+        newest = market.now_ms() - market.index_lag * 1000
+        found = [listing for listing in found if listing.created_ms <= newest]
+    if query or facets:
+        found = [listing for listing in found if _matches(market, listing, query, facets)]
+    if field == "name":
+        names = {
+            listing.urn: market.catalogue.item_summary(listing.urn)["name"] for listing in found
+        }
+        found.sort(key=lambda listing: (names[listing.urn], listing.id), reverse=descending)
+    else:
+        stamp = attrgetter("created_ms" if field == "createdAt" else "updated_ms", "id")
+        found.sort(key=stamp, reverse=descending)
+    return found, _facet_counts(found)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import httpx2
@@ -166,3 +168,40 @@ def test_fault_rules_are_checked(sandbox: Sandbox) -> None:
         sandbox.script_faults([{"fault": "error", "paht": "/x"}])
     with pytest.raises(ValueError, match="between 0 and 1"):
         sandbox.set_faults(error_rate=2)
+
+
+def test_latency_delays_every_answer(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(latency=0.2)
+    with client_for(sandbox) as client:
+        started = time.monotonic()
+        assert client.get("/seller").status_code == 200
+        assert time.monotonic() - started >= 0.2  # a floor, not a performance figure
+        sandbox.set_faults(latency=0)
+        assert sandbox.state()["faults"]["latency"] == 0
+
+
+def test_concurrent_clients_keep_the_state_consistent(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox()
+    urns = sandbox.catalogue_urns(80)
+    errors: list[BaseException] = []
+
+    def work(part: list[str]) -> None:
+        try:
+            with client_for(sandbox) as client:
+                for urn in part:
+                    created = client.post("/seller/listings", json=entry(urn, quantity=2)).json()
+                    sandbox.purchase(created["id"], 1)
+                    client.post("/seller/listings/search", json={"size": 5}).raise_for_status()
+        except BaseException as exc:  # reported below, on the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(urns[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    stored = sandbox.listings()
+    assert len(stored) == 80 and all(x["quantity"] == 1 for x in stored)
+    assert len({x["id"] for x in stored}) == 80
+    assert len(sandbox.state()["orders"]) == 80
