@@ -26,7 +26,7 @@ from syncd.sandbox.faults import Fault, FaultInjector, FaultSettings
 from syncd.sandbox.market import Market
 from syncd.sandbox.options import SandboxOptions
 from syncd.sandbox.ratelimit import RateLimiter
-from syncd.sandbox.routing import Call, Reply, find_route
+from syncd.sandbox.routing import Call, Reply, Route, find_route
 from syncd.sandbox.stats import RequestStats
 
 _SCHEMES = ("bearer", "apikey")
@@ -154,7 +154,7 @@ class SandboxApp:
 
     def _serve(
         self,
-        found: Any,
+        found: tuple[Route[Market], dict[str, str]] | None,
         method: str,
         path: str,
         query: dict[str, list[str]],
