@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -54,13 +54,18 @@ def _insert(session: Session, table: Any) -> Any:
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they were stored as UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def _known(case: Case, outcomes: dict[str, str]) -> KnownCase:
     return KnownCase(
         id=case.id,
         status=case.status,
         reason=case.reason,
         order_id=case.order_id,
-        opened=parse_time(case.remote_created_at) or case.first_seen_at,
+        opened=parse_time(case.remote_created_at) or _utc(case.first_seen_at),
         warned=case.escalation_warned,
         outcome_statuses=outcomes,
     )
@@ -155,11 +160,10 @@ def list_cases(session: Session, *, open_only: bool = False) -> list[dict[str, A
     item_ids = {i for c in cases for i in json.loads(c.order_item_ids or "[]")}
     skus: dict[str, str | None] = {}
     if item_ids:
-        skus = dict(
-            session.execute(
-                select(OrderItem.id, OrderItem.sku).where(OrderItem.id.in_(item_ids))
-            ).tuples()
+        found = session.execute(
+            select(OrderItem.id, OrderItem.sku).where(OrderItem.id.in_(item_ids))
         )
+        skus = {item_id: sku for item_id, sku in found}
     rows = []
     for c in cases:
         items = json.loads(c.order_item_ids or "[]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select, update
@@ -242,9 +242,11 @@ def apply_steps(session: Session, steps: Sequence[ItemStep], now: datetime) -> B
 
 def first_import_at(session: Session) -> datetime | None:
     """When stock was first counted into syncd (the earliest import ledger row)."""
-    return session.scalar(
+    first = session.scalar(
         select(func.min(StockLedger.created_at)).where(StockLedger.reason == "import")
     )
+    # SQLite hands timestamps back without a zone; they were stored as UTC.
+    return first.replace(tzinfo=UTC) if first is not None and first.tzinfo is None else first
 
 
 def list_items(
