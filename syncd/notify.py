@@ -58,7 +58,7 @@ class Notifier:
         target = "\0" + self.address[1:] if self.address.startswith("@") else self.address
         try:
             with self._lock, socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-                sock.settimeout(2.0)
+                sock.settimeout(0.5)  # never hold up a heartbeat for long
                 sock.connect(target)
                 sock.sendall(text.encode())
         except OSError as exc:

@@ -26,21 +26,35 @@ from syncd.sandbox import Sandbox, SandboxOptions, start_sandbox
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=["path", "abstract"])
-def notify_socket(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NotifyListener]:
+def _listen(kind: str) -> NotifyListener:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    if request.param == "abstract":
+    if kind == "abstract":
         name = f"syncd-test-{uuid.uuid4().hex}"
         sock.bind("\0" + name)
-        address = "@" + name
-    else:
-        # AF_UNIX paths are limited to ~107 bytes; pytest's tmp_path can be longer.
-        address = f"/tmp/syncd-notify-{uuid.uuid4().hex[:12]}.sock"
-        sock.bind(address)
-    yield NotifyListener(address, sock)
-    sock.close()
-    if not address.startswith("@"):
-        Path(address).unlink(missing_ok=True)
+        return NotifyListener("@" + name, sock)
+    # AF_UNIX paths are limited to ~107 bytes; pytest's tmp_path can be longer.
+    address = f"/tmp/syncd-notify-{uuid.uuid4().hex[:12]}.sock"
+    sock.bind(address)
+    return NotifyListener(address, sock)
+
+
+@pytest.fixture(params=["path", "abstract"])
+def notify_socket(request: pytest.FixtureRequest) -> Iterator[NotifyListener]:
+    """A listening notify socket, once as a file path and once as an abstract name."""
+    listener = _listen(str(request.param))
+    yield listener
+    listener.close()
+    if not listener.address.startswith("@"):
+        Path(listener.address).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def notify_path() -> Iterator[NotifyListener]:
+    """A listening notify socket at a file path (for tests that need only one kind)."""
+    listener = _listen("path")
+    yield listener
+    listener.close()
+    Path(listener.address).unlink(missing_ok=True)
 
 
 @pytest.fixture

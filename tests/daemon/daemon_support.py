@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,32 +13,53 @@ from typing import Any
 
 
 class NotifyListener:
-    """The service manager's end of NOTIFY_SOCKET."""
+    """The service manager's end of NOTIFY_SOCKET: a thread drains it, as systemd would (a
+    datagram queue left unread fills up and then blocks or drops the sender's messages)."""
 
     def __init__(self, address: str, sock: socket.socket) -> None:
         self.address = address  # what goes into NOTIFY_SOCKET ("@name" for abstract)
         self._sock = sock
         self._seen: list[dict[str, str]] = []
+        self._mutex = threading.Lock()
+        self._closed = threading.Event()
+        self._sock.settimeout(0.05)
+        self._thread = threading.Thread(target=self._drain, name="notify-listener")
+        self._thread.start()
 
-    def messages(self, wait: float = 0.0) -> list[dict[str, str]]:
-        """Every datagram so far, each as {KEY: value}; waits up to ``wait`` for the first."""
-        self._sock.settimeout(wait or 0.001)
-        while True:
+    def _drain(self) -> None:
+        while not self._closed.is_set():
             try:
                 data = self._sock.recv(4096)
             except (TimeoutError, BlockingIOError):
-                break
-            self._seen.append(dict(line.split("=", 1) for line in data.decode().splitlines()))
-            self._sock.settimeout(0.001)
-        return list(self._seen)
+                continue
+            except OSError:
+                return
+            message = dict(line.split("=", 1) for line in data.decode().splitlines())
+            with self._mutex:
+                self._seen.append(message)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join(5)
+        self._sock.close()
+
+    def messages(self, wait: float = 0.0) -> list[dict[str, str]]:
+        """Every datagram so far, each as {KEY: value}; waits up to ``wait`` for the first."""
+        deadline = time.monotonic() + wait
+        while True:
+            with self._mutex:
+                if self._seen or time.monotonic() >= deadline:
+                    return list(self._seen)
+            time.sleep(0.01)
 
     def wait_for(self, key: str, timeout: float = 20.0) -> dict[str, str]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for message in self.messages(wait=0.1):
+            for message in self.messages():
                 if key in message:
                     return message
-        raise AssertionError(f"no {key} notification within {timeout}s: {self._seen}")
+            time.sleep(0.02)
+        raise AssertionError(f"no {key} notification within {timeout}s: {self.messages()}")
 
 
 @dataclass

@@ -32,7 +32,7 @@ def test_without_notify_socket_every_call_is_a_quiet_no_op() -> None:
     assert notifier.watchdog() is False
 
 
-def test_a_dead_socket_never_raises(tmp_path: object) -> None:
+def test_a_dead_socket_never_raises() -> None:
     notifier = Notifier("/nonexistent/dir/notify.sock")
     assert notifier.ready() is False
     assert notifier.watchdog() is False
