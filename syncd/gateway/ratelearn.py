@@ -47,9 +47,10 @@ def _number(value: str | None) -> float | None:
 
 def parse_rate_headers(headers: Mapping[str, str]) -> ServerLimits | None:
     """The rate-limit headers of an answer, or ``None`` when it carries none we can read."""
-    limit = _number(headers.get("x-ratelimit-limit"))
-    remaining = _number(headers.get("x-ratelimit-remaining"))
-    reset_text = headers.get("x-ratelimit-reset")
+    lowered = {key.lower(): value for key, value in headers.items()}
+    limit = _number(lowered.get("x-ratelimit-limit"))
+    remaining = _number(lowered.get("x-ratelimit-remaining"))
+    reset_text = lowered.get("x-ratelimit-reset")
     reset = _number(reset_text)
     if limit is None and remaining is None and reset is None:
         return None

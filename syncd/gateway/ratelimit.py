@@ -35,6 +35,8 @@ from syncd.settings import RateLimitSettings
 
 # Longest single sleep: a waiter wakes at least this often to see what answers taught us.
 _MAX_NAP = 0.25
+# Shortest sleep, and the shortfall treated as none: float time at ~1e3 s cannot resolve less.
+_MIN_NAP = 1e-6
 _MIN_RATE = 0.05
 _DECREASE = 2.0 / 3.0
 _INCREASE_SHARE = 0.005
@@ -110,7 +112,7 @@ class RateLimiter:
                     if left <= 0 or (certain and wait > left):
                         raise LimiterTimeout(wait)
                     wait = min(wait, left)
-                self._clock.sleep(min(wait, _MAX_NAP))
+                self._clock.sleep(min(max(wait, _MIN_NAP), _MAX_NAP))
         finally:
             with self._lock:
                 self._waiting[lane] -= 1
@@ -134,7 +136,7 @@ class RateLimiter:
         else:
             need = 1.0
         missing = need - self._level
-        if missing <= 0:
+        if missing <= _MIN_NAP:
             return 0.0, True
         return missing / self._rate, True
 

@@ -45,7 +45,7 @@ class ListingDraft(WireModel):
     grading_score: str | None = None
     grading_number: str | None = None
     reference: str | None = None
-    variants: list[Any] = Field(default_factory=list)
+    variants: list[str] = Field(default_factory=list)
 
     def to_create_body(self) -> dict[str, Any]:
         """Body of ``POST /seller/listings`` (and one entry of a bulk create)."""
