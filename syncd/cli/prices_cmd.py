@@ -187,8 +187,7 @@ def _movers(args: argparse.Namespace) -> int:
         start, _ = _window(app, args.days)
         with app.db.transaction() as session:
             own = {u: o.price for u, o in own_by_urn(store.inventory_offers(session)).items()}
-            snaps = store.snapshot_points(session, since=day_bounds(start)[0])
-            points = store.history_points(session, since=start)
+            snaps, points = store.window_ends(session, since=day_bounds(start)[0])
             if not args.all:
                 snaps = [s for s in snaps if s.urn in own]
                 points = [p for p in points if p.urn in own]

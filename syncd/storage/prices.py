@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from syncd.core.price_series import OwnChange, SnapshotPoint
-from syncd.core.prices import DailyPoint, Snapshot
+from syncd.core.prices import DailyPoint, Snapshot, utc_day
 from syncd.storage.tables import (
     CatalogueItem,
     InventoryItem,
@@ -224,13 +224,78 @@ def snapshot_points(
 
 def history_points(session: Session, *, since: date, urn: str | None = None) -> list[DailyPoint]:
     """History days from ``since`` on (of one card, or all), oldest first."""
-    stmt = select(PricePoint).where(PricePoint.day >= since.isoformat())
+    stmt = select(
+        PricePoint.urn,
+        PricePoint.day,
+        PricePoint.low,
+        PricePoint.median,
+        PricePoint.high,
+        PricePoint.sold,
+    ).where(PricePoint.day >= since.isoformat())
     if urn is not None:
         stmt = stmt.where(PricePoint.urn == urn)
     return [
-        DailyPoint(p.urn, date.fromisoformat(p.day), p.low, p.median, p.high, p.sold)
-        for p in session.scalars(stmt.order_by(PricePoint.day))
+        DailyPoint(u, date.fromisoformat(day), low, median, high, sold)
+        for u, day, low, median, high, sold in session.execute(stmt.order_by(PricePoint.day))
     ]
+
+
+def window_ends(
+    session: Session, *, since: datetime
+) -> tuple[list[SnapshotPoint], list[DailyPoint]]:
+    """The first and last snapshot, and the first and last history day with sales, of every
+    card since ``since``: all a movers ranking needs, without reading the whole window into
+    Python (a month of 10,000 cards is 600,000 rows; this is at most four per card)."""
+    snaps = (
+        select(
+            PriceSnapshot.urn,
+            func.min(PriceSnapshot.taken_at).label("first"),
+            func.max(PriceSnapshot.taken_at).label("last"),
+        )
+        .where(PriceSnapshot.taken_at >= since)
+        .group_by(PriceSnapshot.urn)
+        .subquery()
+    )
+    snap_rows = session.execute(
+        select(
+            PriceSnapshot.urn,
+            PriceSnapshot.taken_at,
+            PriceSnapshot.market_price,
+            PriceSnapshot.low,
+            PriceSnapshot.high,
+        ).join(
+            snaps,
+            (PriceSnapshot.urn == snaps.c.urn)
+            & (
+                (PriceSnapshot.taken_at == snaps.c.first) | (PriceSnapshot.taken_at == snaps.c.last)
+            ),
+        )
+    )
+    days = (
+        select(
+            PricePoint.urn,
+            func.min(PricePoint.day).label("first"),
+            func.max(PricePoint.day).label("last"),
+        )
+        .where(PricePoint.day >= utc_day(since).isoformat(), PricePoint.median.is_not(None))
+        .group_by(PricePoint.urn)
+        .subquery()
+    )
+    point_rows = session.execute(
+        select(
+            PricePoint.urn, PricePoint.day, PricePoint.low, PricePoint.median, PricePoint.high
+        ).join(
+            days,
+            (PricePoint.urn == days.c.urn) & PricePoint.day.in_([days.c.first, days.c.last]),
+        )
+    )
+    return (
+        [SnapshotPoint(u, _utc(t), price, low, high) for u, t, price, low, high in snap_rows],
+        [
+            DailyPoint(u, date.fromisoformat(d), low, median, high, None)
+            for u, d, low, median, high in point_rows
+        ],
+    )
 
 
 def own_changes(

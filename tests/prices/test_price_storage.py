@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 from price_env import add_inventory, make_app
 from sqlalchemy import func, insert, select
 
 from syncd.clock import FakeClock
-from syncd.core.price_series import OwnChange
+from syncd.core.price_series import OwnChange, rank_movers
 from syncd.core.prices import DailyPoint
 from syncd.jobs.prices import THINNED_CURSOR, thin_snapshots
 from syncd.storage import prices as store
@@ -117,4 +118,36 @@ def test_resolving_skus_and_urns(db_url: str) -> None:
         assert store.skus_of(s, "urn:a") == ["LP-1", "NM-1"]
         assert store.own_changes(s, sku="NM-1") == [OwnChange(NOW, "NM-1", 150)]
         assert int(s.scalar(select(func.count()).select_from(OwnPrice)) or 0) == 2
+    app.close()
+
+
+def test_window_ends_ranks_movers_like_the_whole_window(db_url: str) -> None:
+    rng = random.Random(4)
+    app = make_app(db_url, clock=FakeClock(NOW))
+    start = NOW - timedelta(days=20)
+    snaps, points = [], []
+    for card in range(30):
+        urn = f"urn:c{card}"
+        for day in range(21):
+            if rng.random() < 0.5:  # one snapshot a day, on some days
+                when = start + timedelta(days=day, hours=rng.randrange(12))
+                snaps.append(_snap(urn, when, rng.randrange(50, 150)))
+            if card % 3 and rng.random() < 0.6:  # history on others, some without sales
+                median = rng.choice([None, rng.randrange(50, 150)])
+                day_text = (start + timedelta(days=day)).date().isoformat()
+                points.append({"urn": urn, "day": day_text, "median": median, "sold": 1})
+    with app.db.transaction() as s:
+        s.execute(insert(PriceSnapshot), snaps)
+        s.execute(insert(PricePoint), points)
+    since = start + timedelta(days=3)
+    with app.db.transaction() as s:
+        full = rank_movers(
+            store.snapshot_points(s, since=since),
+            store.history_points(s, since=since.date()),
+            {},
+            limit=100,
+        )
+        ends = rank_movers(*store.window_ends(s, since=since), {}, limit=100)
+    assert len(full) > 10
+    assert ends == full
     app.close()
