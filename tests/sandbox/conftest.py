@@ -9,16 +9,14 @@ teardown, and a test fails if the sandbox hit an internal error or left a thread
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx2
 import pytest
+from sandbox_http import MakeSandbox, NewListing, client_for
 
 from syncd.sandbox import Sandbox, SandboxOptions, start_sandbox
-
-MakeSandbox = Callable[..., Sandbox]
-NewListing = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
@@ -43,15 +41,6 @@ def make_sandbox() -> Iterator[MakeSandbox]:
 @pytest.fixture
 def sandbox(make_sandbox: MakeSandbox) -> Sandbox:
     return make_sandbox()
-
-
-def client_for(sandbox: Sandbox, scheme: str = "Bearer") -> httpx2.Client:
-    return httpx2.Client(
-        base_url=sandbox.url,
-        headers={"Authorization": f"{scheme} {sandbox.token}"},
-        timeout=5.0,
-        verify=False,  # plain HTTP on loopback; skipping the CA bundle saves ~0.1 s per client
-    )
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import NewListing
+from sandbox_http import NewListing
 
 from syncd.sandbox import ApiError, Sandbox
 

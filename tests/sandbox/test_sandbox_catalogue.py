@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import httpx2
 import pytest
-from conftest import MakeSandbox
+from sandbox_http import MakeSandbox
 
 from syncd.sandbox import Sandbox
 from syncd.sandbox.catalogue import Catalogue

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import MakeSandbox, client_for
+from sandbox_http import MakeSandbox, client_for
 
 from syncd.sandbox import Sandbox
 

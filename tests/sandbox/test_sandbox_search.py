@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import MakeSandbox, NewListing, client_for
+from sandbox_http import MakeSandbox, NewListing, client_for
 
 from syncd.sandbox import Sandbox
 
