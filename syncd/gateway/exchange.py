@@ -167,6 +167,9 @@ class Exchange:
                 delay=round(plan.delay, 3),
             )
             self._metrics.record_retry(endpoint.operation)
+            if judgement.status in (429, 503) and retry_after is not None:
+                # Time spent because the server asked for a break counts as throttled.
+                self._metrics.record_throttled(plan.delay)
             last, last_cause = judgement, cause
             self._clock.sleep(plan.delay)
 
@@ -190,7 +193,9 @@ class Exchange:
         why: str = "",
     ) -> GatewayError:
         if response is not None:
-            return status_error(response, endpoint, self._redact, retry_after=retry_after)
+            return status_error(
+                response, endpoint, self._redact, retry_after=retry_after, why=why or "final"
+            )
         text = self._redact(
             f"{endpoint.operation}: {endpoint.method} {endpoint.path} failed: "
             f"{judgement.reason} ({cause})" + (f"; {why}" if why else "")

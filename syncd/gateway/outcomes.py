@@ -117,6 +117,7 @@ def status_error(
     redact: Redactor,
     *,
     retry_after: float | None = None,
+    why: str = "retries spent",
 ) -> GatewayError:
     """The error for a final non-2xx answer (429 and 5xx here only once retries are spent)."""
     status = response.status_code
@@ -129,9 +130,9 @@ def status_error(
     if status == 404:
         return NotFound(text, operation=op, status=status)
     if status == 429:
-        return RateLimited(text + " (retries spent)", operation=op, retry_after=retry_after)
+        return RateLimited(f"{text} ({why})", operation=op, retry_after=retry_after)
     if status >= 500:
-        return Retriable(text + " (retries spent)", operation=op, status=status)
+        return Retriable(f"{text} ({why})", operation=op, status=status)
     return Rejected(text, operation=op, status=status, body=redact(response.text[:500]))
 
 
