@@ -136,18 +136,20 @@ def load_mirror(session: Session) -> dict[str, MirrorRow]:
 
 
 def upsert_mirror(session: Session, rows: Sequence[MirrorRow], *, now: datetime) -> None:
-    """Insert or replace mirror rows (one statement per chunk)."""
+    """Insert or replace mirror rows: one compiled statement, executed for many rows."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        values = [{**_as_dict(row, _MIRROR_COLUMNS), "seen_at": now} for row in chunk]
-        stmt = insert(RemoteListing).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["listing_id"],
-            set_={c: stmt.excluded[c] for c in (*_MIRROR_COLUMNS[1:], "seen_at")},
-        )
-        session.execute(stmt)
+    stmt = insert(RemoteListing)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["listing_id"],
+        set_={c: stmt.excluded[c] for c in (*_MIRROR_COLUMNS[1:], "seen_at")},
+    )
+    values = [{**_as_dict(row, _MIRROR_COLUMNS), "seen_at": now} for row in rows]
+    connection = session.connection()
+    for start in range(0, len(values), _CHUNK):
+        connection.execute(stmt, values[start : start + _CHUNK])
 
 
 def forget_mirror(session: Session, listing_ids: Iterable[str]) -> None:
