@@ -28,8 +28,6 @@ from syncd.gateway.endpoints import LIST_PAGE_SIZE, ORDER_LIST
 from syncd.jobs.polling import keyset_batches
 from syncd.jobs.runner import JobContext, JobOutcome
 from syncd.storage.orders import (
-    Booked,
-    apply_steps,
     first_import_at,
     inventory_skus,
     known_items,
@@ -38,6 +36,7 @@ from syncd.storage.orders import (
     save_orders,
 )
 from syncd.storage.runs import get_cursor, set_cursor
+from syncd.storage.sales import Booked, apply_steps
 
 if TYPE_CHECKING:
     from syncd.gateway import Gateway, Order

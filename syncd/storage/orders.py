@@ -1,25 +1,22 @@
-"""Orders, order items, their status history and the sales they book on the stock ledger.
+"""Orders and order items: what the orders job needs to read, the orders it saves, and what
+``syncd orders list`` shows.
 
-SQL only. What each item does is decided in ``syncd.core.ledger``; this module reads the state
-that decision needs and writes its result inside the caller's transaction. Every stock change
-goes through ``adjust_stock`` (once per reason and order item id, atomic UPDATE), an item is
-claimed with INSERT … ON CONFLICT DO NOTHING so two runs can never both book it, and open
-``remote_adjust`` rows are consumed with a guarded UPDATE.
+SQL only. What each item does is decided in ``syncd.core.ledger``; the booking itself (claims,
+sales, cancellations on the stock ledger) is in ``syncd.storage.sales``. Everything runs in the
+caller's transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from syncd.core.ledger import ItemStep, KnownItem, OpenAdjust, SeenOrder, observed_at
-from syncd.storage.inventory import adjust_stock
+from syncd.core.ledger import KnownItem, OpenAdjust, SeenOrder, observed_at
+from syncd.storage.sales import dialect_insert
 from syncd.storage.tables import (
     InventoryItem,
     ListingLink,
@@ -29,28 +26,6 @@ from syncd.storage.tables import (
     RemoteListing,
     StockLedger,
 )
-
-STATUS_WIDTH = 32  # order_items.status: an unknown, longer status is cut, never refused
-
-
-@dataclass
-class Booked:
-    """What ``apply_steps`` actually changed (the ledger may find some of it done already)."""
-
-    items_new: int = 0
-    units_sold: int = 0
-    units_consumed: int = 0
-    units_restocked: int = 0
-    not_ours: int = 0
-
-
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
-def _status(text: str) -> str:
-    return text[:STATUS_WIDTH]
 
 
 def known_items(session: Session, ids: Collection[str]) -> dict[str, KnownItem]:
@@ -128,116 +103,28 @@ def open_adjustments(session: Session, skus: Collection[str]) -> dict[str, list[
 
 def save_orders(session: Session, orders: Sequence[SeenOrder], now: datetime) -> None:
     """Insert new orders, refresh the totals and remote updatedAt of known ones."""
-    for order in orders:
-        values = {
+    if not orders:
+        return
+    rows = [
+        {
+            "id": order.id,
             "purchase_id": order.purchase_id,
             "total": order.total,
             "subtotal": order.subtotal,
             "delivery_charge": order.delivery_charge,
             "remote_created_at": order.created_at,
             "remote_updated_at": order.updated_at,
+            "first_seen_at": now,
             "last_seen_at": now,
         }
-        stmt = _insert(session, Order).values(id=order.id, first_seen_at=now, **values)
-        session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
-
-
-def _claim(session: Session, step: ItemStep, now: datetime) -> bool:
-    item = step.item
-    stmt = (
-        _insert(session, OrderItem)
-        .values(
-            id=item.id,
-            order_id=item.order_id,
-            listing_id=item.listing_id,
-            sku=step.sku,
-            urn=item.urn,
-            quantity=item.quantity,
-            price=item.price,
-            status=_status(item.status),
-            remote_created_at=item.created_at,
-            remote_updated_at=item.updated_at,
-            first_seen_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(OrderItem.id)
+        for order in {o.id: o for o in orders}.values()
+    ]
+    stmt = dialect_insert(session, Order)
+    refreshed = [c for c in rows[0] if c not in ("id", "first_seen_at")]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["id"], set_={c: stmt.excluded[c] for c in refreshed}
     )
-    return session.execute(stmt).first() is not None
-
-
-def _consume(session: Session, step: ItemStep) -> int:
-    """Take the planned units off open rows; a row another run emptied meanwhile gives none."""
-    taken = 0
-    for take in step.consumed:
-        done = session.execute(
-            update(StockLedger)
-            .where(StockLedger.id == take.ledger_id, StockLedger.open_quantity >= take.quantity)
-            .values(open_quantity=StockLedger.open_quantity - take.quantity)
-            .returning(StockLedger.id)
-        ).first()
-        taken += take.quantity if done is not None else 0
-    return taken
-
-
-def _lower_last_pushed(session: Session, sku: str, units: int) -> None:
-    # The remote lost these units at checkout; the listings sync must expect that (P in the
-    # three-way rule), or it would take the same sale off local stock a second time.
-    pushed = ListingLink.last_pushed_quantity
-    session.execute(
-        update(ListingLink)
-        .where(ListingLink.sku == sku, pushed.is_not(None))
-        .values(last_pushed_quantity=case((pushed > units, pushed - units), else_=0))
-    )
-
-
-def apply_steps(session: Session, steps: Sequence[ItemStep], now: datetime) -> Booked:
-    """Record every step and book its stock changes (the caller commits, cursor included)."""
-    booked = Booked()
-    for step in steps:
-        item = step.item
-        if step.new:
-            if not _claim(session, step, now):
-                continue
-            booked.items_new += 1
-            if step.sku is None:
-                booked.not_ours += 1
-            else:
-                consumed = _consume(session, step)
-                units = step.sold + sum(t.quantity for t in step.consumed) - consumed
-                if adjust_stock(
-                    session, sku=step.sku, delta=-units, reason="sale", source_id=item.id, now=now
-                ):
-                    booked.units_sold += units + consumed
-                    booked.units_consumed += consumed
-                    if units:
-                        _lower_last_pushed(session, step.sku, units)
-        else:
-            session.execute(
-                update(OrderItem)
-                .where(OrderItem.id == item.id)
-                .values(status=_status(item.status), remote_updated_at=item.updated_at)
-            )
-        if step.status_change is not None:
-            session.add(
-                OrderItemStatus(
-                    order_item_id=item.id, status=_status(step.status_change), seen_at=now
-                )
-            )
-        if (
-            step.restock
-            and step.sku is not None
-            and adjust_stock(
-                session,
-                sku=step.sku,
-                delta=step.restock,
-                reason="cancel",
-                source_id=item.id,
-                now=now,
-            )
-        ):
-            booked.units_restocked += step.restock
-    session.flush()
-    return booked
+    session.connection().execute(stmt, rows)
 
 
 def first_import_at(session: Session) -> datetime | None:

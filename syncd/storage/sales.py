@@ -1,0 +1,205 @@
+"""Booking a page of order items: claim new items, book sales and cancellations on the ledger.
+
+SQL only; what each item does comes from ``syncd.core.ledger.plan_items``. The rules are those
+of ``inventory.adjust_stock``, applied a page at a time (a few statements per page rather than
+several per item): a ledger row per (reason, order item id) is inserted with ON CONFLICT DO
+NOTHING, and only the rows that went in change stock, by an atomic
+``UPDATE … SET quantity = quantity + :delta``. An item is claimed the same way, so two runs can
+never both book it. Everything happens in the caller's transaction, cursor included.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from syncd.core.ledger import ItemStep
+from syncd.storage.tables import InventoryItem, ListingLink, OrderItem, OrderItemStatus, StockLedger
+
+STATUS_WIDTH = 32  # order_items.status: an unknown, longer status is cut, never refused
+
+
+@dataclass
+class Booked:
+    """What ``apply_steps`` actually changed (the ledger may find some of it done already)."""
+
+    items_new: int = 0
+    units_sold: int = 0
+    units_consumed: int = 0
+    units_restocked: int = 0
+    not_ours: int = 0
+
+
+def status_text(text: str) -> str:
+    return text[:STATUS_WIDTH]
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """INSERT with ON CONFLICT support on either backend."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def _claim(session: Session, steps: Sequence[ItemStep], now: datetime) -> set[str]:
+    """Insert the new items; the ids that went in are ours to book."""
+    if not steps:
+        return set()
+    rows = [
+        {
+            "id": s.item.id,
+            "order_id": s.item.order_id,
+            "listing_id": s.item.listing_id,
+            "sku": s.sku,
+            "urn": s.item.urn,
+            "quantity": s.item.quantity,
+            "price": s.item.price,
+            "status": status_text(s.item.status),
+            "remote_created_at": s.item.created_at,
+            "remote_updated_at": s.item.updated_at,
+            "first_seen_at": now,
+        }
+        for s in steps
+    ]
+    stmt = dialect_insert(session, OrderItem).on_conflict_do_nothing(index_elements=["id"])
+    # executemany with RETURNING ("insertmanyvalues"): one compiled statement, batched rows.
+    return set(session.connection().execute(stmt.returning(OrderItem.id), rows).scalars())
+
+
+def _consume(session: Session, step: ItemStep) -> int:
+    """Take the planned units off open rows; a row another run emptied meanwhile gives none."""
+    taken = 0
+    for take in step.consumed:
+        done = session.execute(
+            update(StockLedger)
+            .where(StockLedger.id == take.ledger_id, StockLedger.open_quantity >= take.quantity)
+            .values(open_quantity=StockLedger.open_quantity - take.quantity)
+            .returning(StockLedger.id)
+        ).first()
+        taken += take.quantity if done is not None else 0
+    return taken
+
+
+def _ledger(
+    session: Session, reason: str, changes: Sequence[tuple[str, str, int]], now: datetime
+) -> dict[str, int]:
+    """Ledger rows for (sku, order item id, delta) once each; stock moves for those that went in.
+
+    Returns order item id → delta of the rows written now.
+    """
+    if not changes:
+        return {}
+    rows = [
+        {
+            "sku": sku,
+            "delta": delta,
+            "reason": reason,
+            "source_id": item_id,
+            "open_quantity": 0,
+            "created_at": now,
+        }
+        for sku, item_id, delta in changes
+    ]
+    stmt = dialect_insert(session, StockLedger).on_conflict_do_nothing(
+        index_elements=["reason", "source_id"]
+    )
+    answer = session.connection().execute(
+        stmt.returning(StockLedger.source_id, StockLedger.delta), rows
+    )
+    written = {source: delta for source, delta in answer}
+    per_sku: Counter[str] = Counter()
+    for sku, item_id, delta in changes:
+        if item_id in written:
+            per_sku[sku] += delta
+    _move_stock(session, per_sku.items())
+    return written
+
+
+def _move_stock(session: Session, deltas: Iterable[tuple[str, int]]) -> None:
+    params = [{"b_sku": sku, "b_delta": delta} for sku, delta in sorted(deltas) if delta]
+    if params:
+        stmt = (
+            update(InventoryItem)
+            .where(InventoryItem.sku == bindparam("b_sku"))
+            .values(quantity=InventoryItem.quantity + bindparam("b_delta"))
+        )
+        session.connection().execute(stmt, params)
+
+
+def _lower_last_pushed(session: Session, units: Counter[str]) -> None:
+    # The remote lost these units at checkout; the listings sync must expect that (P in the
+    # three-way rule), or it would take the same sale off local stock a second time.
+    params = [{"b_sku": sku, "b_units": n} for sku, n in sorted(units.items()) if n]
+    if params:
+        pushed = ListingLink.last_pushed_quantity
+        n: Any = bindparam("b_units")
+        stmt = (
+            update(ListingLink)
+            .where(ListingLink.sku == bindparam("b_sku"), pushed.is_not(None))
+            .values(last_pushed_quantity=case((pushed > n, pushed - n), else_=0))
+        )
+        session.connection().execute(stmt, params)
+
+
+def apply_steps(session: Session, steps: Sequence[ItemStep], now: datetime) -> Booked:
+    """Record every step and book its stock changes (the caller commits, cursor included)."""
+    booked = Booked()
+    claimed = _claim(session, [s for s in steps if s.new], now)
+    booked.items_new = len(claimed)
+    sales: list[tuple[str, str, int]] = []
+    consumed: dict[str, int] = {}
+    for step in steps:
+        if step.new and step.item.id in claimed:
+            if step.sku is None:
+                booked.not_ours += 1
+                continue
+            consumed[step.item.id] = _consume(session, step)
+            planned = sum(t.quantity for t in step.consumed)
+            sales.append((step.sku, step.item.id, -(step.sold + planned - consumed[step.item.id])))
+    sold = _ledger(session, "sale", sales, now)
+    lowered: Counter[str] = Counter()
+    for sku, item_id, delta in sales:
+        if item_id in sold:
+            booked.units_sold += -delta + consumed[item_id]
+            booked.units_consumed += consumed[item_id]
+            lowered[sku] += -delta
+    _lower_last_pushed(session, lowered)
+
+    seen_again = [s for s in steps if not s.new]
+    if seen_again:
+        stmt = (
+            update(OrderItem)
+            .where(OrderItem.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), remote_updated_at=bindparam("b_updated"))
+        )
+        session.connection().execute(
+            stmt,
+            [
+                {
+                    "b_id": s.item.id,
+                    "b_status": status_text(s.item.status),
+                    "b_updated": s.item.updated_at,
+                }
+                for s in seen_again
+            ],
+        )
+    history = [
+        {"order_item_id": s.item.id, "status": status_text(s.status_change), "seen_at": now}
+        for s in steps
+        if s.status_change is not None and (not s.new or s.item.id in claimed)
+    ]
+    if history:
+        session.execute(insert(OrderItemStatus), history)
+    restocks = [
+        (s.sku, s.item.id, s.restock)
+        for s in steps
+        if s.restock and s.sku is not None and (not s.new or s.item.id in claimed)
+    ]
+    booked.units_restocked = sum(_ledger(session, "cancel", restocks, now).values())
+    return booked
