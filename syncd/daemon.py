@@ -299,11 +299,20 @@ class Daemon:
             if go:
                 self._idle.set()
 
+    def _options(self, name: str) -> dict[str, Any]:
+        # New cards get their price history without a separate backfill run (which the lock
+        # would refuse while the daemon runs); cards already covered cost nothing.
+        if name == PRICES:
+            return {"backfill_days": self.app.settings.prices.backfill_days}
+        return {}
+
     def _run_one(self, name: str) -> str:
         """One job through the runner; never raises, logs only on ok ↔ failing changes."""
         started = time.monotonic()
         try:
-            outcome = run_job(self.app, name, self.jobs[name], stop=self.stop)
+            outcome = run_job(
+                self.app, name, self.jobs[name], stop=self.stop, options=self._options(name)
+            )
         except Exception as exc:  # the runner itself failed (e.g. job_runs unwritable)
             outcome = JobOutcome("failed", message=f"{type(exc).__name__}: {exc}")
         duration = time.monotonic() - started

@@ -191,12 +191,21 @@ def test_sd_notify_ready_status_watchdog_stopping(
 def test_prices_run_at_start_only_when_due(tmp_path: Any, start: Callable[..., Running]) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     calls: list[str] = []
-    jobs = {"orders": counting(calls, "orders"), "prices": counting(calls, "prices")}
+    options: list[dict[str, Any]] = []
+    count_prices = counting(calls, "prices")
+
+    def prices(ctx: JobContext) -> JobOutcome:
+        options.append(dict(ctx.options))
+        return count_prices(ctx)
+
+    jobs = {"orders": counting(calls, "orders"), "prices": prices}
     app = make_app(url, schedule={"prices_interval": 3600})
     running = start(app, jobs)
     until(lambda: "prices" in calls and calls.count("orders") >= 2)
     assert running.stop() == 0
     assert calls.count("prices") == 1  # never ran before: due at start, once
+    # New cards get their history from the daemon's own runs (run-once would be locked out).
+    assert options == [{"backfill_days": 30}]
 
     # Restart: the success just recorded is fresh, so prices waits for its interval.
     calls.clear()
