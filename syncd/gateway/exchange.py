@@ -13,6 +13,7 @@ text that reaches an error or a log line goes through the redactor first.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -83,40 +84,84 @@ class Exchange:
                 f"{endpoint.operation}: no Managem token configured (SYNCD_MANAGEM__TOKEN)",
                 operation=endpoint.operation,
             )
-        path = endpoint.url(**(ids or {}))
-        start = self._clock.monotonic()
-        deadline = start + self._settings.call_deadline
+        request = _Request(endpoint, endpoint.url(**(ids or {})), params, body, ok_statuses)
+        deadline = self._clock.monotonic() + self._settings.call_deadline
         first_failure: float | None = None
-        last: Judgement | None = None
-        last_cause: BaseException | None = None
+        last: _Try | None = None
         attempt = 0
         while True:
             attempt += 1
-            if self._clock.monotonic() >= deadline:
-                raise self._deadline_error(endpoint, last) from last_cause
-            try:
-                permit = self._limiter.acquire(endpoint.lane, deadline=deadline)
-            except LimiterTimeout as exc:
-                raise self._deadline_error(endpoint, last) from (last_cause or exc)
-            self._metrics.record_throttled(permit.waited)
+            tried = self._attempt(request, deadline, last)
+            if tried.judgement.verdict is Verdict.OK and tried.response is not None:
+                return tried.response
+            judgement = tried.judgement
+            if judgement.verdict is Verdict.AMBIGUOUS:
+                self._log.warning(
+                    "managem.ambiguous_write",
+                    operation=endpoint.operation,
+                    attempt=attempt,
+                    reason=judgement.reason,
+                )
+                raise ambiguous_error(
+                    endpoint, judgement.reason, body, judgement.status
+                ) from tried.cause
+            if judgement.verdict is Verdict.FAIL:
+                raise self._final_error(endpoint, tried) from tried.cause
+            now = self._clock.monotonic()
+            first_failure = now if first_failure is None else first_failure
+            # On 429 the limiter itself pauses every lane for Retry-After; 503's Retry-After
+            # is about this call only, so it is a floor for this call's own backoff.
+            plan = self._policy.plan(
+                attempt=attempt,
+                retrying_for=now - first_failure,
+                time_left=deadline - now,
+                retry_after=tried.retry_after if judgement.status == 503 else None,
+            )
+            if not plan.retry:
+                raise self._final_error(endpoint, tried, plan.why_not) from tried.cause
+            self._log.info(
+                "managem.retry",
+                operation=endpoint.operation,
+                attempt=attempt,
+                reason=judgement.reason,
+                delay=round(plan.delay, 3),
+            )
+            self._metrics.record_retry(endpoint.operation)
+            if tried.retry_after is not None:
+                # Time spent because the server asked for a break counts as throttled.
+                self._metrics.record_throttled(plan.delay)
+            last = tried
+            self._clock.sleep(plan.delay)
+
+    def _attempt(self, req: _Request, deadline: float, last: _Try | None) -> _Try:
+        """Wait for a token, send once, judge the answer. Raises only past the deadline."""
+        endpoint = req.endpoint
+        if self._clock.monotonic() >= deadline:
+            raise self._deadline_error(endpoint, last) from (last.cause if last else None)
+        try:
+            permit = self._limiter.acquire(endpoint.lane, deadline=deadline)
+        except LimiterTimeout as exc:
+            raise self._deadline_error(endpoint, last) from (last.cause if last else exc)
+        self._metrics.record_throttled(permit.waited)
+        handed_back = False
+        try:
             request = self._client.build_request(
                 endpoint.method,
-                path,
-                params=dict(params) if params is not None else None,
-                json=body,
+                req.path,
+                params=dict(req.params) if req.params is not None else None,
+                json=req.body,
                 headers={"Authorization": self._auth} if self._auth else None,
                 timeout=self._timeout(deadline - self._clock.monotonic()),
             )
-            retry_after: float | None = None
             try:
                 response = self._client.send(request)
             except httpx2.RequestError as exc:
                 self._limiter.finish(permit, status=None)
-                judgement = judge_exception(exc, endpoint)
-                cause: BaseException = exc
-                failed: httpx2.Response | None = None
+                handed_back = True
+                tried = _Try(judge_exception(exc, endpoint), None, exc, None)
             else:
                 status = response.status_code
+                retry_after = None
                 if status in (429, 503):
                     retry_after = parse_retry_after(
                         response.headers.get("retry-after"), self._clock.now()
@@ -127,51 +172,17 @@ class Exchange:
                     headers=response.headers,
                     retry_after=retry_after if status == 429 else None,
                 )
-                judgement = judge_status(status, endpoint, ok_statuses)
-                cause = status_cause(response)
-                failed = response
-            self._metrics.record_call(endpoint.operation, judgement.reason)
-            if judgement.status == 429:
-                self._metrics.record_rate_limited()
-            if judgement.verdict is Verdict.OK and failed is not None:
-                return failed
-            if judgement.verdict is Verdict.AMBIGUOUS:
-                self._log.warning(
-                    "managem.ambiguous_write",
-                    operation=endpoint.operation,
-                    attempt=attempt,
-                    reason=judgement.reason,
-                )
-                raise ambiguous_error(endpoint, judgement.reason, body, judgement.status) from cause
-            if judgement.verdict is Verdict.FAIL:
-                raise self._final_error(endpoint, judgement, failed, cause, None) from cause
-            now = self._clock.monotonic()
-            first_failure = now if first_failure is None else first_failure
-            # On 429 the limiter itself pauses every lane for Retry-After; 503's Retry-After
-            # is about this call only, so it is a floor for this call's own backoff.
-            plan = self._policy.plan(
-                attempt=attempt,
-                retrying_for=now - first_failure,
-                time_left=deadline - now,
-                retry_after=retry_after if judgement.status == 503 else None,
-            )
-            if not plan.retry:
-                raise self._final_error(
-                    endpoint, judgement, failed, cause, retry_after, plan.why_not
-                ) from cause
-            self._log.info(
-                "managem.retry",
-                operation=endpoint.operation,
-                attempt=attempt,
-                reason=judgement.reason,
-                delay=round(plan.delay, 3),
-            )
-            self._metrics.record_retry(endpoint.operation)
-            if judgement.status in (429, 503) and retry_after is not None:
-                # Time spent because the server asked for a break counts as throttled.
-                self._metrics.record_throttled(plan.delay)
-            last, last_cause = judgement, cause
-            self._clock.sleep(plan.delay)
+                handed_back = True
+                judgement = judge_status(status, endpoint, req.ok_statuses)
+                tried = _Try(judgement, response, status_cause(response), retry_after)
+        finally:
+            if not handed_back:
+                # Anything unexpected: the permit must not stay "in flight" for ever.
+                self._limiter.finish(permit, status=None)
+        self._metrics.record_call(endpoint.operation, tried.judgement.reason)
+        if tried.judgement.status == 429:
+            self._metrics.record_rate_limited()
+        return tried
 
     def _timeout(self, left: float) -> httpx2.Timeout:
         s = self._settings
@@ -183,33 +194,53 @@ class Exchange:
             pool=min(s.pool_timeout, cut),
         )
 
-    def _final_error(
-        self,
-        endpoint: Endpoint,
-        judgement: Judgement,
-        response: httpx2.Response | None,
-        cause: BaseException,
-        retry_after: float | None,
-        why: str = "",
-    ) -> GatewayError:
-        if response is not None:
+    def _final_error(self, endpoint: Endpoint, tried: _Try, why: str = "") -> GatewayError:
+        if tried.response is not None:
             return status_error(
-                response, endpoint, self._redact, retry_after=retry_after, why=why or "final"
+                tried.response,
+                endpoint,
+                self._redact,
+                retry_after=tried.retry_after,
+                why=why or "final",
             )
         text = self._redact(
             f"{endpoint.operation}: {endpoint.method} {endpoint.path} failed: "
-            f"{judgement.reason} ({cause})" + (f"; {why}" if why else "")
+            f"{tried.judgement.reason} ({tried.cause})" + (f"; {why}" if why else "")
         )
-        if judgement.verdict is Verdict.FAIL:
+        if tried.judgement.verdict is Verdict.FAIL:
             return GatewayError(text, operation=endpoint.operation)
         return Retriable(text, operation=endpoint.operation)
 
-    def _deadline_error(self, endpoint: Endpoint, last: Judgement | None) -> GatewayError:
+    def _deadline_error(self, endpoint: Endpoint, last: _Try | None) -> GatewayError:
         text = (
             f"{endpoint.operation}: {endpoint.method} {endpoint.path} passed its "
             f"{self._settings.call_deadline:g}s deadline"
-            + (f" (last failure: {last.reason})" if last else "")
+            + (f" (last failure: {last.judgement.reason})" if last else "")
         )
-        if last is not None and last.status == 429:
-            return RateLimited(text, operation=endpoint.operation)
-        return Retriable(text, operation=endpoint.operation, status=last.status if last else None)
+        status = last.judgement.status if last else None
+        if status == 429:
+            return RateLimited(
+                text, operation=endpoint.operation, retry_after=last.retry_after if last else None
+            )
+        return Retriable(text, operation=endpoint.operation, status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What stays the same across the attempts of one call."""
+
+    endpoint: Endpoint
+    path: str
+    params: Mapping[str, str | int] | None
+    body: Any
+    ok_statuses: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Try:
+    """One attempt: its judgement, the answer if any, what to chain errors from."""
+
+    judgement: Judgement
+    response: httpx2.Response | None
+    cause: BaseException
+    retry_after: float | None

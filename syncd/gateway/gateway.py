@@ -15,17 +15,16 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import httpx2
-from pydantic import BaseModel, ValidationError
 
 from syncd import __version__
 from syncd.clock import Clock
 from syncd.gateway import endpoints as ep
+from syncd.gateway.answers import check_batch, json_of, parse, unexpected
 from syncd.gateway.exchange import Exchange
 from syncd.gateway.metrics import GatewayMetrics
-from syncd.gateway.outcomes import UnexpectedResponse, ambiguous_error
 from syncd.gateway.pages import Page, numbered_pages, offset_pages, page_of
 from syncd.gateway.ratelimit import LimiterState, RateLimiter
 from syncd.gateway.retry import RetryPolicy
@@ -44,8 +43,6 @@ from syncd.gateway.wire import (
     format_timestamp,
 )
 from syncd.settings import ManagemSettings, RateLimitSettings
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class Gateway:
@@ -115,18 +112,18 @@ class Gateway:
     # --- account --------------------------------------------------------------------------
 
     def seller(self) -> Seller:
-        return self._parse(Seller, ep.SELLER, _json(self._exchange.call(ep.SELLER)))
+        return parse(Seller, ep.SELLER, json_of(self._exchange.call(ep.SELLER)))
 
     # --- listings -------------------------------------------------------------------------
 
     def create_listing(self, draft: ListingDraft) -> Listing:
         body = draft.to_create_body()
         response = self._exchange.call(ep.LISTING_CREATE, body=body)
-        return self._parse(Listing, ep.LISTING_CREATE, _json(response), sent=body)
+        return parse(Listing, ep.LISTING_CREATE, json_of(response), sent=body)
 
     def bulk_create(self, drafts: Sequence[ListingDraft]) -> BulkResult:
         """Create up to 200 listings; answers are keyed by URN, so URNs may not repeat."""
-        _check_batch(ep.LISTING_BULK_CREATE, len(drafts))
+        check_batch(ep.LISTING_BULK_CREATE, len(drafts))
         urns = [draft.urn for draft in drafts]
         repeated = sorted({urn for urn in urns if urns.count(urn) > 1})
         if repeated:
@@ -135,7 +132,7 @@ class Gateway:
             return BulkResult()
         body = {"listings": [draft.to_create_body() for draft in drafts]}
         response = self._exchange.call(ep.LISTING_BULK_CREATE, body=body)
-        return self._parse(BulkResult, ep.LISTING_BULK_CREATE, _json(response), sent=body)
+        return parse(BulkResult, ep.LISTING_BULK_CREATE, json_of(response), sent=body)
 
     def iter_listings(
         self,
@@ -151,21 +148,21 @@ class Gateway:
             return self._page(ep.LISTING_SEARCH, body=body)
 
         for hit in offset_pages(fetch, ep.LISTING_SEARCH.page_size or ep.SEARCH_PAGE_SIZE):
-            listing = self._parse(Listing, ep.LISTING_SEARCH, hit)
+            listing = parse(Listing, ep.LISTING_SEARCH, hit)
             if stop is not None and stop(listing):
                 return
             yield listing
 
     def get_listing(self, listing_id: str) -> Listing:
         response = self._exchange.call(ep.LISTING_GET, ids={"listing_id": listing_id})
-        return self._parse(Listing, ep.LISTING_GET, _json(response))
+        return parse(Listing, ep.LISTING_GET, json_of(response))
 
     def update_listing(self, listing_id: str, draft: ListingDraft) -> Listing:
         """Replace the listing's editable fields with the draft's (full state, §8.4)."""
         response = self._exchange.call(
             ep.LISTING_UPDATE, ids={"listing_id": listing_id}, body=draft.to_update_body()
         )
-        return self._parse(Listing, ep.LISTING_UPDATE, _json(response))
+        return parse(Listing, ep.LISTING_UPDATE, json_of(response))
 
     def delete_listing(self, listing_id: str) -> None:
         """Soft delete. Already gone (404) counts as done; 423 (holds) raises Rejected."""
@@ -174,56 +171,56 @@ class Gateway:
         )
 
     def suggest_prices(self, items: Sequence[SuggestRequest]) -> list[Suggestion]:
-        _check_batch(ep.SUGGEST_PRICES, len(items))
+        check_batch(ep.SUGGEST_PRICES, len(items))
         if not items:
             return []
         body = {"items": [item.model_dump(mode="json", by_alias=True) for item in items]}
-        answer = _json(self._exchange.call(ep.SUGGEST_PRICES, body=body))
+        answer = json_of(self._exchange.call(ep.SUGGEST_PRICES, body=body))
         rows = answer.get("suggestions") if isinstance(answer, dict) else None
         if not isinstance(rows, list):
-            raise _unexpected(ep.SUGGEST_PRICES, "expected a 'suggestions' array")
-        return [self._parse(Suggestion, ep.SUGGEST_PRICES, row) for row in rows]
+            raise unexpected(ep.SUGGEST_PRICES, "expected a 'suggestions' array")
+        return [parse(Suggestion, ep.SUGGEST_PRICES, row) for row in rows]
 
     # --- orders and cases (priority lane) -------------------------------------------------
 
     def iter_orders(self, updated_since: datetime | None) -> Iterator[Order]:
         """Orders updated at or after ``updated_since`` (all when None), oldest change first."""
         for hit in self._updated_since(ep.ORDER_LIST, updated_since):
-            yield self._parse(Order, ep.ORDER_LIST, hit)
+            yield parse(Order, ep.ORDER_LIST, hit)
 
     def get_order(self, order_id: str) -> Order:
         response = self._exchange.call(ep.ORDER_GET, ids={"order_id": order_id})
-        return self._parse(Order, ep.ORDER_GET, _json(response))
+        return parse(Order, ep.ORDER_GET, json_of(response))
 
     def order_history(self, order_id: str) -> list[OrderHistoryEntry]:
-        answer = _json(self._exchange.call(ep.ORDER_HISTORY, ids={"order_id": order_id}))
+        answer = json_of(self._exchange.call(ep.ORDER_HISTORY, ids={"order_id": order_id}))
         if not isinstance(answer, list):
-            raise _unexpected(ep.ORDER_HISTORY, "expected an array")
-        return [self._parse(OrderHistoryEntry, ep.ORDER_HISTORY, row) for row in answer]
+            raise unexpected(ep.ORDER_HISTORY, "expected an array")
+        return [parse(OrderHistoryEntry, ep.ORDER_HISTORY, row) for row in answer]
 
     def iter_cases(self, updated_since: datetime | None) -> Iterator[Case]:
         """Cases updated at or after ``updated_since`` (all when None), oldest change first."""
         for hit in self._updated_since(ep.CASE_LIST, updated_since):
-            yield self._parse(Case, ep.CASE_LIST, hit)
+            yield parse(Case, ep.CASE_LIST, hit)
 
     def get_case(self, case_id: str) -> Case:
         response = self._exchange.call(ep.CASE_GET, ids={"case_id": case_id})
-        return self._parse(Case, ep.CASE_GET, _json(response))
+        return parse(Case, ep.CASE_GET, json_of(response))
 
     # --- catalogue and prices -------------------------------------------------------------
 
     def lookup_items(self, urns: Sequence[str]) -> ItemLookup:
-        _check_batch(ep.ITEM_LOOKUP, len(urns))
+        check_batch(ep.ITEM_LOOKUP, len(urns))
         if not urns:
             return ItemLookup()
         response = self._exchange.call(ep.ITEM_LOOKUP, body={"urns": list(urns)})
-        return self._parse(ItemLookup, ep.ITEM_LOOKUP, _json(response))
+        return parse(ItemLookup, ep.ITEM_LOOKUP, json_of(response))
 
     def item_prices(self, urn: str, days: int = 30) -> PriceHistory:
         if not 1 <= days <= 365:
             raise ValueError(f"days must be 1..365, not {days}")
         response = self._exchange.call(ep.ITEM_PRICES, params={"urn": urn, "days": days})
-        return self._parse(PriceHistory, ep.ITEM_PRICES, _json(response))
+        return parse(PriceHistory, ep.ITEM_PRICES, json_of(response))
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -245,41 +242,8 @@ class Gateway:
         body: Any = None,
         params: dict[str, str | int] | None = None,
     ) -> Page:
-        answer = _json(self._exchange.call(endpoint, body=body, params=params))
+        answer = json_of(self._exchange.call(endpoint, body=body, params=params))
         try:
             return page_of(answer)
         except ValueError as exc:
-            raise _unexpected(endpoint, str(exc)) from exc
-
-    @staticmethod
-    def _parse(model: type[M], endpoint: ep.Endpoint, data: Any, *, sent: Any = None) -> M:
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            if endpoint.unsafe_write:
-                # The write was answered 2xx but we cannot read what it made: reconcile.
-                raise ambiguous_error(endpoint, "unreadable answer", sent, None) from exc
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:3]
-            )
-            raise _unexpected(endpoint, f"{model.__name__}: {problems}") from exc
-
-
-def _json(response: httpx2.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _check_batch(endpoint: ep.Endpoint, count: int) -> None:
-    limit = endpoint.max_items
-    if limit is not None and count > limit:
-        raise ValueError(f"{endpoint.operation}: at most {limit} items per call, got {count}")
-
-
-def _unexpected(endpoint: ep.Endpoint, detail: str) -> UnexpectedResponse:
-    return UnexpectedResponse(
-        f"{endpoint.operation}: unexpected answer from {endpoint.method} {endpoint.path}: {detail}",
-        operation=endpoint.operation,
-    )
+            raise unexpected(endpoint, str(exc)) from exc
