@@ -56,9 +56,22 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is at write time (tests swap it; a bound stream may be closed)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure(level: str = "INFO", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """Configure structlog (and stdlib logging for libraries) for this process."""
-    out = stream or sys.stderr
+    out: Any = stream or _Stderr()
     use_console = fmt == "console" or (fmt == "auto" and out.isatty())
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
