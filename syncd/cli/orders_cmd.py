@@ -22,6 +22,9 @@ def register(sub: Any) -> None:
     ls = orders_sub.add_parser("list", help="one line per order item, newest order first")
     ls.add_argument("--since", metavar="ISO", help="only orders updated at or after this time")
     ls.add_argument("--status", metavar="S", help="only items with this status (e.g. CANCELLED)")
+    ls.add_argument(
+        "--limit", type=int, default=200, metavar="N", help="newest N items (0: all; default 200)"
+    )
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(handler=_orders_list)
 
@@ -49,8 +52,13 @@ def _pence(value: int | None) -> str:
 def _orders_list(args: argparse.Namespace) -> int:
     since = _since(args.since)
     status = args.status.strip().upper() if args.status else None
+    if args.limit < 0:
+        raise InputError("--limit must be 0 (all) or more")
+    fetch = args.limit + 1 if args.limit else None  # one row more tells whether there are more
     with app_from(args) as app, app.db.transaction() as session:
-        rows = list_items(session, since=since, status=status)
+        rows = list_items(session, since=since, status=status, limit=fetch)
+    more = bool(args.limit) and len(rows) > args.limit
+    rows = rows[: args.limit] if more else rows
     if args.json:
         print_json(rows)
         return 0
@@ -73,6 +81,8 @@ def _orders_list(args: argparse.Namespace) -> int:
             for r in rows
         ],
     )
+    if more:
+        print(f"(the newest {len(rows)} items; --limit 0 shows all)")
     return 0
 
 

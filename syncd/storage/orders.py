@@ -137,7 +137,11 @@ def first_import_at(session: Session) -> datetime | None:
 
 
 def list_items(
-    session: Session, *, since: str | None = None, status: str | None = None
+    session: Session,
+    *,
+    since: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Order lines for ``syncd orders list``, newest order first, with their stock effect."""
     effect = (
@@ -167,6 +171,8 @@ def list_items(
         query = query.where(Order.remote_updated_at >= since)
     if status is not None:
         query = query.where(OrderItem.status == status)
+    if limit is not None:
+        query = query.limit(limit)
     keys = (
         "order_id",
         "created_at",

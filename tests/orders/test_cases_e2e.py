@@ -183,6 +183,12 @@ def test_orders_list_shows_items_and_their_stock_effect(
     assert main(["orders", "list", "--status", "cancelled"]) == 0
     table = capsys.readouterr().out
     assert gone["items"][0]["id"] in table and kept["items"][0]["id"] not in table
+    assert main(["orders", "list", "--limit", "1"]) == 0
+    table = capsys.readouterr().out
+    assert sum(i in table for i in (kept["items"][0]["id"], gone["items"][0]["id"])) == 1
+    assert "--limit 0 shows all" in table
+    assert main(["orders", "list", "--limit", "0"]) == 0
+    assert "--limit 0" not in capsys.readouterr().out
     assert main(["orders", "list", "--since", "2999-01-01"]) == 0
     assert "no orders recorded matching the filters" in capsys.readouterr().out
     assert main(["orders", "list", "--since", "last tuesday"]) == 2
