@@ -158,5 +158,8 @@ class SteppingClock:
             for _, _, ident, event in due:
                 self._running.add(ident)
                 event.set()
-                if not self._cond.wait_for(lambda i=ident: i not in self._running, timeout=10):
+                if not self._cond.wait_for(self._settled(ident), timeout=10):
                     raise TimeoutError("SteppingClock: a woken thread never settled")
+
+    def _settled(self, ident: int) -> Callable[[], bool]:
+        return lambda: ident not in self._running

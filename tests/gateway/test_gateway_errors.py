@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 import pytest
 from gateway_fakes import Script, listing, make_gateway, reply
@@ -142,7 +144,12 @@ def test_retry_after_on_503_is_honoured_and_capped() -> None:
 def test_backoff_is_jittered_exponential_and_capped() -> None:
     clock = FakeClock()
     script = Script(clock).on("GET", GET, reply(500))
-    limits = {"max_attempts": 6, "backoff_base": 1.0, "backoff_cap": 4.0, "retry_budget": 999.0}
+    limits: dict[str, Any] = {
+        "max_attempts": 6,
+        "backoff_base": 1.0,
+        "backoff_cap": 4.0,
+        "retry_budget": 999.0,
+    }
     with gateway_for(script, clock, **limits) as gw, pytest.raises(Retriable):
         gw.get_listing("L1")
     gaps = [b - a for a, b in zip(script.times, script.times[1:], strict=False)]
@@ -241,8 +248,8 @@ def test_delete_423_is_rejected_with_its_status() -> None:
 def test_the_call_deadline_covers_retries() -> None:
     clock = FakeClock()
     script = Script(clock).on("GET", GET, reply(503, headers={"Retry-After": "4"}))
-    limits = {"max_attempts": 100, "retry_budget": 1000.0}
-    managem = {"call_deadline": 10.0}
+    limits: dict[str, Any] = {"max_attempts": 100, "retry_budget": 1000.0}
+    managem: dict[str, Any] = {"call_deadline": 10.0}
     with gateway_for(script, clock, managem=managem, **limits) as gw:
         start = clock.monotonic()
         with pytest.raises(Retriable, match="deadline"):
@@ -270,7 +277,7 @@ def test_per_attempt_timeouts_are_cut_to_the_deadline() -> None:
 
     def answer(request: httpx2.Request) -> httpx2.Response:
         seen.append(request.extensions["timeout"])
-        return reply(200, listing("L1"))
+        return httpx2.Response(200, json=listing("L1"))
 
     script = Script(clock).on("GET", GET, answer)
     managem = {"call_deadline": 3.0, "read_timeout": 30.0, "connect_timeout": 2.0}
