@@ -74,20 +74,32 @@ def worlds(draw: st.DrawFn) -> World:
     skus = draw(st.lists(st.sampled_from(SKUS), unique=True, max_size=len(SKUS)))
     desired = {sku: draw(card_fields) for sku in skus}
     remote: list[Remote] = []
-    for number in range(draw(st.integers(0, 9))):
+    for number in range(draw(st.integers(0, 10) | st.integers(4, 10))):
         reference = draw(
-            st.one_of(st.none(), st.just(""), st.sampled_from(SKUS), st.sampled_from(FOREIGN_REFS))
+            st.one_of(
+                st.sampled_from(SKUS),
+                st.sampled_from(SKUS),
+                st.none(),
+                st.just(""),
+                st.sampled_from(FOREIGN_REFS),
+            )
         )
-        # Often a near copy of a desired row, so adoption and "unchanged" cases come up.
-        if desired and draw(st.booleans()):
+        # Often a near copy of its own sku's row or of another row, so that settled, drifted
+        # and adoptable listings all come up.
+        if reference in desired and draw(st.booleans()):
+            base: ListingFields | None = desired[str(reference)]
+        elif desired and draw(st.booleans()):
             base = desired[draw(st.sampled_from(sorted(desired)))]
+        else:
+            base = None
+        if base is None:
+            fields = draw(card_fields)
+        else:
             fields = replace(
                 base,
-                quantity=draw(st.integers(0, 4)),
+                quantity=draw(st.just(base.quantity) | st.integers(0, 4)),
                 price=draw(st.sampled_from((base.price, 999))),
             )
-        else:
-            fields = draw(card_fields)
         remote.append(
             Remote(
                 f"r{number}",
@@ -98,24 +110,30 @@ def worlds(draw: st.DrawFn) -> World:
             )
         )
     ids = [r.listing_id for r in remote] + ["gone-1"]
+    by_id = {r.listing_id: r for r in remote}
     links: list[Link] = []
     used: set[str] = set()
-    for sku in draw(st.lists(st.sampled_from(SKUS), unique=True)):
+    for sku in SKUS:
+        if draw(st.integers(0, 3)) == 0:
+            continue  # no link: never synced, or a lost link
         # Usually the sku's own listing (the common, settled case), sometimes anything at all.
         own_ids = [r.listing_id for r in remote if r.reference == sku]
         choices = st.sampled_from(own_ids) if own_ids else st.none()
-        listing_id = draw(st.one_of(choices, st.none(), st.sampled_from(ids)))
+        listing_id = draw(st.one_of(choices, choices, st.none(), st.sampled_from(ids)))
         if listing_id in used:
             listing_id = None
         if listing_id is not None:
             used.add(listing_id)
         own = desired.get(sku)
-        rejected = draw(st.sampled_from((None, "stale", own.digest() if own else None)))
+        shown = by_id[listing_id].fields.quantity if listing_id in by_id else 0
+        # Last pushed: what the listing shows (settled), more (a sale not seen), or anything.
+        pushed = st.one_of(st.just(shown), st.just(shown + 1), st.none(), st.integers(0, 5))
+        rejected = draw(st.sampled_from((None, None, "stale", own.digest() if own else None)))
         links.append(
             Link(
                 sku,
                 listing_id,
-                draw(st.one_of(st.none(), st.integers(0, 5), st.just(own.quantity if own else 0))),
+                draw(pushed),
                 rejected_digest=rejected,
                 rejected_reason="400 bad condition" if rejected else None,
                 pushed_digest=draw(st.sampled_from((None, own.content_digest() if own else None))),
@@ -156,6 +174,7 @@ class After:
 
 def perform(plan: Plan, world: World) -> After:
     """Everything in ``plan`` succeeds; return the inventory, remote and links that result."""
+    before = {r.listing_id: r for r in world.remote}
     remote = apply_to_remote(plan, world.remote)
     booked: Counter[str] = Counter()
     seen_at: dict[str, int | None] = {}
@@ -177,16 +196,27 @@ def perform(plan: Plan, world: World) -> After:
             if prev is not None and prev.listing_id is None:
                 links.append(prev)  # still waiting for an id, or a rejection to remember
             continue
-        same = prev is not None and prev.listing_id in (listing_id, None)
         if action is not None:
             pushed = 0 if action.fields is None else action.fields.quantity
             digest = action.fields.content_digest() if action.fields else None
-            if action.fields is None and same and prev is not None:
+            if action.fields is None and prev is not None and prev.listing_id == listing_id:
                 digest = prev.pushed_digest
             links.append(Link(sku, listing_id, pushed, pushed_digest=digest))
-        elif prev is not None and same:
+        elif prev is not None and prev.listing_id == listing_id:
             pushed_now = seen_at.get(sku, prev.last_pushed_quantity)
-            links.append(replace(prev, listing_id=listing_id, last_pushed_quantity=pushed_now))
+            links.append(replace(prev, last_pushed_quantity=pushed_now))
         else:
-            links.append(Link(sku, listing_id, seen_at.get(sku)))
+            # The link follows a listing nothing was written to (learnt, or another one kept):
+            # what it shows now is the baseline, as the real shell records it.
+            shown = before[str(listing_id)].fields
+            links.append(
+                Link(
+                    sku,
+                    listing_id,
+                    seen_at.get(sku, shown.quantity),
+                    rejected_digest=prev.rejected_digest if prev else None,
+                    rejected_reason=prev.rejected_reason if prev else None,
+                    pushed_digest=shown.content_digest(),
+                )
+            )
     return After(desired=desired, remote=tuple(remote), links=tuple(links))

@@ -18,7 +18,9 @@ from planner_model import World, known_skus, owner_of, perform, worlds
 from syncd.core.plan import NoteKind, Op, Plan, make_plan
 from syncd.core.simulate import apply_to_remote
 
-EXAMPLES = settings(max_examples=300, deadline=None)
+# Sized so the whole file takes about 10 s of CPU; the first test carries most properties.
+EXAMPLES = settings(max_examples=200, deadline=None)
+FEWER = settings(max_examples=100, deadline=None)
 
 
 def _plan(world: World, **options: object) -> Plan:
@@ -173,7 +175,7 @@ def test_properties_of_a_forced_plan(world: World, batch_size: int) -> None:
     check_a_second_plan_is_empty(world, plan)
 
 
-@EXAMPLES
+@FEWER
 @given(worlds(), st.randoms(use_true_random=False))
 def test_the_same_input_in_any_order_gives_the_same_plan(world: World, rnd: random.Random) -> None:
     def shuffled(items: tuple[object, ...]) -> list[object]:
@@ -191,7 +193,7 @@ def test_the_same_input_in_any_order_gives_the_same_plan(world: World, rnd: rand
     assert first == second
 
 
-@EXAMPLES
+@FEWER
 @given(worlds())
 def test_a_refused_plan_changes_nothing_when_applied(world: World) -> None:
     plan = _plan(world, max_delete_share=0.0, delete_guard_min=0)
@@ -206,7 +208,7 @@ def test_model_sanity_the_worlds_cover_the_interesting_cases() -> None:
     """Guard against a generator that quietly stopped producing the hard cases."""
     seen: Counter[str] = Counter()
 
-    @settings(max_examples=300, deadline=None, database=None)
+    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
     @given(worlds())
     def collect(world: World) -> None:
         plan = _plan(world, force=True)

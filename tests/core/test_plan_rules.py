@@ -165,6 +165,28 @@ def test_soft_deleted_candidates_are_taken_oldest_first_and_extra_rows_created()
     assert "soft-deleted" in plan.actions[0].reason
 
 
+def test_a_held_row_does_not_take_a_soft_deleted_candidate_from_another() -> None:
+    plan = make_plan(
+        [Desired("a-held", card("urn:a", 1)), Desired("b", card("urn:a", 1))],
+        [listing("dead", None, card("urn:a", 0))],
+        [],
+        hold=frozenset({"a-held"}),
+    )
+    action = only(plan)
+    assert (action.op, action.sku, action.listing_id) == (Op.ADOPT, "b", "dead")
+
+
+def test_a_held_row_still_makes_a_live_match_ambiguous() -> None:
+    plan = make_plan(
+        [Desired("a-held", card("urn:a", 1)), Desired("b", card("urn:a", 1))],
+        [listing("live", None, card("urn:a", 1))],
+        [],
+        hold=frozenset({"a-held"}),
+    )
+    assert plan.actions == ()
+    assert kinds(plan) == [("a-held", "held"), ("b", "ambiguous adoption")]
+
+
 def test_grading_is_part_of_the_match() -> None:
     graded = card("urn:a", 1, grading_provider="PSA", grading_score="10", grading_number="9")
     plan = make_plan([Desired("s1", graded)], [listing("r1", None, card("urn:a", 1))], [])
