@@ -34,13 +34,13 @@ from syncd.jobs.listings_read import (
 )
 from syncd.jobs.runner import JobContext, JobOutcome
 from syncd.storage import Session
-from syncd.storage.inventory import iter_rows
 from syncd.storage.listings import (
     IntentRow,
     LinkRow,
     MirrorRow,
     finish_intents,
     forget_mirror,
+    load_inventory,
     load_links,
     load_mirror,
     newest_own_prices,
@@ -91,7 +91,7 @@ def prepare(
     grace = settings.safety.ambiguous_grace
     now = app.clock.now()
     with app.db.transaction() as session:
-        desired = {row.sku: desired_of(row) for row in iter_rows(session)}
+        desired = {row.sku: desired_of(row) for row in load_inventory(session)}
         stored_mirror = load_mirror(session)
         stored_links = load_links(session)
         intents = open_intents(session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +18,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from syncd.core.inventory import InventoryRow
 from syncd.core.listing import Link, ListingFields, Remote
-from syncd.storage.tables import ListingLink, OwnPrice, RemoteListing, WriteIntent
+from syncd.storage.tables import InventoryItem, ListingLink, OwnPrice, RemoteListing, WriteIntent
 
 # Rows per multi-row statement: well under SQLite's bound-parameter limit for 19 columns.
 _CHUNK = 500
@@ -75,6 +76,7 @@ class MirrorRow:
 
 
 _MIRROR_COLUMNS = tuple(f.name for f in fields(MirrorRow))
+_INVENTORY_COLUMNS = tuple(f.name for f in fields(InventoryRow))
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,15 @@ class NewIntent:
     payload: Mapping[str, Any]
 
 
+# --- the inventory, as the planner wants it ----------------------------------------------
+
+
+def load_inventory(session: Session) -> list[InventoryRow]:
+    """Every inventory row, read as plain columns (ten thousand ORM objects cost seconds)."""
+    rows = session.execute(select(*(getattr(InventoryItem, c) for c in _INVENTORY_COLUMNS)))
+    return [InventoryRow(*row) for row in rows]
+
+
 # --- the mirror ---------------------------------------------------------------------------
 
 
@@ -174,13 +185,13 @@ def set_mirror_quantity(session: Session, listing_id: str, quantity: int, *, now
 
 def load_links(session: Session) -> dict[str, LinkRow]:
     rows = session.execute(select(*(getattr(ListingLink, c) for c in _LINK_COLUMNS)))
-    found = (LinkRow(*row) for row in rows)
-    return {
-        link.sku: replace(
-            link, created_at=_utc(link.created_at), rejected_at=_utc(link.rejected_at)
-        )
-        for link in found
-    }
+    links = {}
+    for row in rows:
+        values = dict(zip(_LINK_COLUMNS, row, strict=True))
+        values["created_at"] = _utc(values["created_at"])
+        values["rejected_at"] = _utc(values["rejected_at"])
+        links[row[0]] = LinkRow(**values)
+    return links
 
 
 def write_links(
