@@ -56,8 +56,9 @@ def match_unreferenced(
             adopt[skus[0]] = live[0]
         elif live:
             detail = (
-                f"{len(live)} live listing(s) without a reference ({_ids(live)}) and "
-                f"{len(skus)} inventory row(s) ({', '.join(skus)}) share urn {key[0]}, "
+                f"{len(live)} live listing(s) without a reference "
+                f"({_first([r.listing_id for r in live])}) and "
+                f"{len(skus)} inventory row(s) ({_first(skus)}) share urn {key[0]}, "
                 f"condition {key[1]}, language {key[2]}; set the reference on the right "
                 "listing by hand"
             )
@@ -69,6 +70,6 @@ def match_unreferenced(
     return Adoption(adopt=adopt, ambiguous=ambiguous)
 
 
-def _ids(listings: list[Remote], shown: int = 5) -> str:
-    ids = ", ".join(r.listing_id for r in listings[:shown])
-    return ids + (", …" if len(listings) > shown else "")
+def _first(names: list[str], shown: int = 5) -> str:
+    """A few names for a note; a shop may have hundreds of the same card."""
+    return ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
