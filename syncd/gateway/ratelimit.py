@@ -91,6 +91,7 @@ class RateLimiter:
         self._last_seen_seq = 0
         self._estimate = RateEstimate()
         self._headers_seen = False
+        self._server_limit: float | None = None
 
     # --- taking tokens ------------------------------------------------------------------
 
@@ -166,6 +167,10 @@ class RateLimiter:
             if limits is not None:
                 self._headers_seen = True
                 if limits.limit is not None and limits.limit >= 1:
+                    if limits.limit != self._server_limit:
+                        # New limits on the server: what we learnt of the old ones is void.
+                        self._estimate.forget()
+                        self._server_limit = limits.limit
                     self._capacity = min(self._ceiling_burst, limits.limit)
                     self._level = min(self._level, self._capacity)
                 if status == 429:

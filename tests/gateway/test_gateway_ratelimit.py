@@ -215,3 +215,19 @@ def test_rate_estimate_bounds_from_whole_and_fractional_reset() -> None:
     exact.observe(limits)
     assert exact.rate == pytest.approx(8.0, rel=1e-3)
     assert parse_rate_headers({"x-ratelimit-remaining": "soon"}) is None
+
+
+def test_new_server_limits_void_the_old_rate_estimate() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, rate=50.0, burst=50)
+    take(
+        lim,
+        headers={"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "2", "X-RateLimit-Reset": "1"},
+    )
+    assert lim.state().rate == pytest.approx(18.0)
+    take(
+        lim,
+        headers={"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "1"},
+    )
+    assert lim.state().rate == pytest.approx(2.0)
+    assert lim.state().capacity == 5
