@@ -108,7 +108,55 @@ class RateEstimate:
         if math.isfinite(high):
             self._upper.append(high)
 
+    def observe_floor(self, rate: float) -> None:
+        """Add a lower bound found some other way (see ``RemainingTrail``)."""
+        if rate > 0 and rate <= min(self._upper, default=math.inf):
+            self._lower.append(rate)
+
     def forget(self) -> None:
         """Drop everything learnt (after a 429 proved the estimate wrong)."""
         self._lower.clear()
         self._upper.clear()
+
+
+class RemainingTrail:
+    """A lower bound on the rate from how Remaining moved while we kept calling.
+
+    Between two answers ``span`` seconds apart the server's bucket changed by
+    ``rate · Δt − n``, n being the calls it counted in between, so
+    ``rate ≥ (R₂ − R₁ + n − 1) / Δt`` (the −1 for Remaining printed as whole tokens). It stays
+    a lower bound when the bucket overflowed in between or another client used the same
+    credential; calls still unanswered are not counted, for they may not have arrived yet.
+    This pins the rate when Reset alone cannot: with whole-second Reset and Limit equal to the
+    rate, every Reset reads 1 until the bucket is drained.
+    """
+
+    def __init__(self, span: float = 5.0) -> None:
+        self._span = span
+        self._points: deque[tuple[float, int, float]] = deque(maxlen=1024)
+        self._counted: dict[int, bool] = {}
+
+    def answered(self, seq: int, counted: bool) -> None:
+        """Call ``seq`` is over; ``counted``: the server took a token for it (not a 429)."""
+        self._counted[seq] = counted
+
+    def observe(self, now: float, seq: int, remaining: float, limit: float) -> float | None:
+        """Record Remaining after call ``seq``; return a lower bound on the rate if one shows."""
+        bound = None
+        start = None
+        for point in reversed(self._points):
+            if now - point[0] >= self._span:
+                start = point
+                break
+        if start is not None and start[2] <= limit - 2 and remaining <= limit - 2:
+            then, first, before = start
+            calls = sum(1 for s in range(first + 1, seq + 1) if self._counted.get(s, False))
+            bound = (remaining - before + calls - 1) / (now - then)
+        self._points.append((now, seq, remaining))
+        oldest = self._points[0][1]
+        for stale in [s for s in self._counted if s <= oldest]:
+            del self._counted[stale]
+        return bound if bound is not None and bound > 0 else None
+
+    def forget(self) -> None:
+        self._points.clear()

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from syncd.clock import Clock
 from syncd.gateway.endpoints import Lane
-from syncd.gateway.ratelearn import RateEstimate, parse_rate_headers
+from syncd.gateway.ratelearn import RateEstimate, RemainingTrail, parse_rate_headers
 from syncd.settings import RateLimitSettings
 
 # Longest single sleep: a waiter wakes at least this often to see what answers taught us.
@@ -90,6 +90,7 @@ class RateLimiter:
         self._in_flight: set[int] = set()
         self._last_seen_seq = 0
         self._estimate = RateEstimate()
+        self._trail = RemainingTrail()
         self._headers_seen = False
         self._server_limit: float | None = None
 
@@ -164,25 +165,32 @@ class RateLimiter:
             self._refill(now)
             self._in_flight.discard(permit.seq)
             sent_after = sum(1 for seq in self._in_flight if seq > permit.seq)
+            self._trail.answered(permit.seq, counted=status != 429)
             if limits is not None:
                 self._headers_seen = True
                 if limits.limit is not None and limits.limit >= 1:
                     if limits.limit != self._server_limit:
                         # New limits on the server: what we learnt of the old ones is void.
                         self._estimate.forget()
+                        self._trail.forget()
                         self._server_limit = limits.limit
                     self._capacity = min(self._ceiling_burst, limits.limit)
                     self._level = min(self._level, self._capacity)
                 if status == 429:
                     self._estimate.forget()
+                    self._trail.forget()
                 self._estimate.observe(limits)
-                learnt = self._estimate.rate
-                if learnt is not None:
-                    self._rate = max(_MIN_RATE, min(self._ceiling_rate, learnt))
                 # Answers can arrive out of order; only the newest call's view counts.
                 if limits.remaining is not None and permit.seq > self._last_seen_seq:
                     self._last_seen_seq = permit.seq
                     self._level = min(self._capacity, limits.remaining - sent_after)
+                    if limits.limit is not None:
+                        floor = self._trail.observe(now, permit.seq, limits.remaining, limits.limit)
+                        if floor is not None:
+                            self._estimate.observe_floor(floor)
+                learnt = self._estimate.rate
+                if learnt is not None:
+                    self._rate = max(_MIN_RATE, min(self._ceiling_rate, learnt))
             if status == 429:
                 self._level = min(self._level, -float(sent_after))
                 if retry_after is not None:
