@@ -20,7 +20,7 @@ from datetime import datetime
 from syncd.bootstrap import App
 from syncd.core.inventory import InventoryRow
 from syncd.core.listing import Desired, ListingFields
-from syncd.core.plan import Plan, make_plan
+from syncd.core.plan import Op, Plan, make_plan
 from syncd.gateway.wire.base import format_timestamp
 from syncd.jobs.listings_apply import apply_plan
 from syncd.jobs.listings_intents import Settlement, settle
@@ -101,15 +101,28 @@ def prepare(
 
     gateway = app.gateway()
     full = full_read_due(mark, full_at, now, settings.schedule.full_resync_interval)
-    read = read_listings(gateway, full=full, mark=mark, overlap=grace, started=now, stop=stop)
-    mirror = _merged(stored_mirror, read)
-    settled = settle(intents, mirror, stored_links, now=now, grace=grace)
-    if not read.full and _about_to_recreate(intents, settled, stored_links):
-        # An incremental read could have missed a late-indexed listing; look at everything
-        # once before creating anything a second time.
-        read = read_listings(gateway, full=True, mark=mark, overlap=grace, started=now, stop=stop)
+
+    def decide(read: RemoteRead) -> tuple[dict[str, MirrorRow], Settlement, Plan]:
         mirror = _merged(stored_mirror, read)
         settled = settle(intents, mirror, stored_links, now=now, grace=grace)
+        plan = make_plan(
+            desired.values(),
+            [row.remote() for row in mirror.values()],
+            [link.link() for link in settled.links(stored_links).values()],
+            hold=frozenset(settled.hold),
+            max_delete_share=settings.safety.max_delete_share,
+            delete_guard_min=settings.safety.delete_guard_min,
+            force=force,
+        )
+        return mirror, settled, plan
+
+    read = read_listings(gateway, full=full, mark=mark, overlap=grace, started=now, stop=stop)
+    mirror, settled, plan = decide(read)
+    if not read.full and _creates_again(plan, intents, settled, stored_links):
+        # An incremental read may have missed a listing the search index showed late; look
+        # at everything once before creating anything a second time.
+        read = read_listings(gateway, full=True, mark=mark, overlap=grace, started=now, stop=stop)
+        mirror, settled, plan = decide(read)
 
     if persist:
         with app.db.transaction() as session:
@@ -119,17 +132,7 @@ def prepare(
                 set_cursor(session, FULL_AT_CURSOR, format_timestamp(now), now=now)
             set_cursor(session, MARK_CURSOR, read.mark, now=now)
             _record_settlement(session, settled, now=now)
-
     links = settled.links(stored_links)
-    plan = make_plan(
-        desired.values(),
-        [row.remote() for row in mirror.values()],
-        [link.link() for link in links.values()],
-        hold=frozenset(settled.hold),
-        max_delete_share=settings.safety.max_delete_share,
-        delete_guard_min=settings.safety.delete_guard_min,
-        force=force,
-    )
     return Prepared(plan, read, desired, mirror, links, own_prices, settled.hold)
 
 
@@ -156,20 +159,22 @@ def _merged(stored: Mapping[str, MirrorRow], read: RemoteRead) -> dict[str, Mirr
     return seen if read.full else {**stored, **seen}
 
 
-def _about_to_recreate(
-    intents: list[IntentRow], settled: Settlement, stored: Mapping[str, LinkRow]
+def _creates_again(
+    plan: Plan, intents: list[IntentRow], settled: Settlement, stored: Mapping[str, LinkRow]
 ) -> bool:
-    """True when the plan would create again a listing that an earlier create may have made."""
-    creates = {intent.id for intent in intents if intent.op == "create"}
-    if any(
-        state == "resolved_absent" and intent_id in creates
+    """True when the plan creates a sku that an earlier create may already have made."""
+    creates = {intent.id: intent.sku for intent in intents if intent.op == "create"}
+    maybe_made = {
+        creates[intent_id]
         for intent_id, (state, _detail) in settled.intent_states.items()
-    ):
-        return True
-    return any(
-        link.listing_id is None and link.created_at is not None and sku not in settled.hold
+        if intent_id in creates and state == "resolved_absent"
+    }
+    maybe_made |= {
+        sku
         for sku, link in settled.links(stored).items()
-    )
+        if link.listing_id is None and link.created_at is not None
+    }
+    return any(a.op is Op.CREATE and a.sku in maybe_made for a in plan.actions)
 
 
 def _record_settlement(session: Session, settled: Settlement, *, now: datetime) -> None:

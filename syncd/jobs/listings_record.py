@@ -29,7 +29,7 @@ from syncd.storage.listings import (
     LinkRow,
     NewIntent,
     add_intents,
-    add_own_price,
+    add_own_prices,
     finish_intents,
     forget_mirror,
     set_mirror_quantity,
@@ -179,7 +179,7 @@ class Recorder:
         if listing is not None:
             upsert_mirror(session, [mirror_row(listing)], now=now)
         self._write_links(session, {sku: _pushed(listing_id, fields.urn, fields)}, now)
-        self._own_price(session, sku, fields.urn, fields.price, now)
+        self._own_prices(session, [(sku, fields.urn, fields.price)], now)
 
     def record_bulk(
         self,
@@ -191,6 +191,7 @@ class Recorder:
         now = self.clock.now()
         states: dict[str, list[int]] = {}
         changes: dict[str, dict[str, Any]] = {}
+        prices: list[tuple[str, str, int]] = []
         with self.db.transaction() as session:
             if result is None:
                 state, detail = _bulk_failure(error)
@@ -211,7 +212,7 @@ class Recorder:
                         **_pushed(None, fields.urn, fields),
                         "created_at": now,
                     }
-                    self._own_price(session, action.sku, fields.urn, fields.price, now)
+                    prices.append((action.sku, fields.urn, fields.price))
                     self.tally["created"] += 1
                 elif fields.urn in failed:
                     states.setdefault("rejected", []).append(intent_id)
@@ -229,6 +230,7 @@ class Recorder:
                     detail=BULK_FAILED if state == "rejected" else None,
                 )
             self._write_links(session, changes, now)
+            self._own_prices(session, prices, now)
 
     def _record_rejection(
         self, session: Session, sku: str, reason: str, now: datetime, *, created: bool = False
@@ -265,10 +267,14 @@ class Recorder:
             old = self.links.get(sku)
             self.links[sku] = replace(old, **values) if old else LinkRow(sku=sku, **values)
 
-    def _own_price(self, session: Session, sku: str, urn: str, price: int, now: datetime) -> None:
-        if self.own_prices.get(sku) != price:
-            add_own_price(session, sku=sku, urn=urn, price=price, reason="manual", now=now)
-            self.own_prices[sku] = price
+    def _own_prices(
+        self, session: Session, pushed: list[tuple[str, str, int]], now: datetime
+    ) -> None:
+        """A ``manual`` own-price row for each pushed price that differs from the newest one:
+        the price was changed in the table directly (integration.md, "Own price history")."""
+        new = [(sku, urn, price) for sku, urn, price in pushed if self.own_prices.get(sku) != price]
+        add_own_prices(session, new, reason="manual", now=now)
+        self.own_prices.update((sku, price) for sku, _urn, price in new)
 
     def urn(self, sku: str, listing_id: str | None) -> str:
         link, want = self.links.get(sku), self.prepared.desired.get(sku)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -150,9 +150,7 @@ def upsert_mirror(session: Session, rows: Sequence[MirrorRow], *, now: datetime)
     """Insert or replace mirror rows: one compiled statement, executed for many rows."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(RemoteListing)
+    stmt = _insert_for(session)(RemoteListing)
     stmt = stmt.on_conflict_do_update(
         index_elements=["listing_id"],
         set_={c: stmt.excluded[c] for c in (*_MIRROR_COLUMNS[1:], "seen_at")},
@@ -197,24 +195,34 @@ def load_links(session: Session) -> dict[str, LinkRow]:
 def write_links(
     session: Session, changes: Mapping[str, Mapping[str, Any]], *, now: datetime
 ) -> None:
-    """Create or change link rows: sku → the columns to set (``urn`` is needed for a new row)."""
-    skus = sorted(changes)
-    existing: dict[str, ListingLink] = {}
-    for start in range(0, len(skus), _CHUNK):
-        chunk = skus[start : start + _CHUNK]
-        for link in session.scalars(select(ListingLink).where(ListingLink.sku.in_(chunk))):
-            existing[link.sku] = link
-    for sku in skus:
+    """Create or change link rows: sku → the columns to set.
+
+    Changes that name ``urn`` may create the row (an upsert); the others only update it.
+    Rows changing the same columns go in one executemany.
+    """
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for sku in sorted(changes):
         values = changes[sku]
-        found = existing.get(sku)
-        if found is None:
-            link = ListingLink(sku=sku, urn=values["urn"], updated_at=now)
-            session.add(link)
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {**values, "sku": sku, "updated_at": now}
+        )
+    connection = session.connection()
+    for columns, rows in groups.items():
+        if "urn" in columns:
+            stmt = _insert_for(session)(ListingLink)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["sku"],
+                set_={c: stmt.excluded[c] for c in (*columns, "updated_at")},
+            )
+            for start in range(0, len(rows), _CHUNK):
+                connection.execute(stmt, rows[start : start + _CHUNK])
         else:
-            link = found
-        for column, value in values.items():
-            setattr(link, column, value)
-        link.updated_at = now
+            change = (
+                update(ListingLink)
+                .where(ListingLink.sku == bindparam("b_sku"))
+                .values({c: bindparam("b_" + c) for c in (*columns, "updated_at")})
+            )
+            connection.execute(change, [{"b_" + k: v for k, v in row.items()} for row in rows])
 
 
 # --- the intent log -----------------------------------------------------------------------
@@ -225,28 +233,30 @@ def add_intents(
 ) -> list[int]:
     """Insert ``pending`` intents and return their ids, in order (the caller commits)."""
     rows = [
-        WriteIntent(
-            run_id=run_id,
-            sku=intent.sku,
-            op=intent.op,
-            listing_id=intent.listing_id,
-            payload=json.dumps(intent.payload, sort_keys=True, separators=(",", ":")),
-            state="pending",
-            created_at=now,
-        )
+        {
+            "run_id": run_id,
+            "sku": intent.sku,
+            "op": intent.op,
+            "listing_id": intent.listing_id,
+            "payload": json.dumps(intent.payload, sort_keys=True, separators=(",", ":")),
+            "state": "pending",
+            "created_at": now,
+        }
         for intent in intents
     ]
-    session.add_all(rows)
-    session.flush()
-    return [row.id for row in rows]
+    if not rows:
+        return []
+    stmt = insert(WriteIntent).returning(WriteIntent.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(stmt, rows).scalars())
 
 
 def finish_intents(
     session: Session, ids: Sequence[int], state: str, *, now: datetime, detail: str | None = None
 ) -> None:
+    connection = session.connection()
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
-        session.execute(
+        connection.execute(
             update(WriteIntent)
             .where(WriteIntent.id.in_(chunk))
             .values(state=state, detail=detail, finished_at=now)
@@ -283,10 +293,23 @@ def newest_own_prices(session: Session) -> dict[str, int]:
     return {sku: price for sku, price in rows}
 
 
-def add_own_price(
-    session: Session, *, sku: str, urn: str, price: int, reason: str, now: datetime
+def add_own_prices(
+    session: Session, prices: Sequence[tuple[str, str, int]], *, reason: str, now: datetime
 ) -> None:
-    session.add(OwnPrice(sku=sku, urn=urn, price=price, reason=reason, recorded_at=now))
+    """Record (sku, urn, price) rows with one reason."""
+    if prices:
+        session.connection().execute(
+            insert(OwnPrice),
+            [
+                {"sku": sku, "urn": urn, "price": price, "reason": reason, "recorded_at": now}
+                for sku, urn, price in prices
+            ],
+        )
+
+
+def _insert_for(session: Session) -> Any:
+    """The dialect's INSERT (both have ON CONFLICT; the generic one does not)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _utc(value: datetime | None) -> datetime | None:

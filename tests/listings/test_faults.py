@@ -105,6 +105,7 @@ def test_a_create_lost_before_reaching_managem_is_created_again_after_the_grace(
     world.advance(GRACE + 1)
     outcome = world.sync()
     assert outcome.status == "ok" and outcome.counts["created"] == 5
+    assert outcome.counts["read"] == "full"  # looked at everything before creating again
     assert {i.state for i in world.rows(WriteIntent)} == {"resolved_absent", "ok"}
     world.assert_converged()
 
@@ -155,3 +156,52 @@ def test_kill_9_in_the_middle_of_bulk_creates_leaves_one_listing_per_sku(
     assert len(world.sandbox.listings()) == 1000
     states = {i.state for i in world.rows(WriteIntent)}
     assert "pending" not in states and "ambiguous" not in states
+
+
+def test_creates_not_yet_in_search_are_held_not_created_twice(make_world: Any) -> None:
+    world = make_world({"index_lag": LAG}, safety={"ambiguous_grace": GRACE})
+    world.stock(20)
+    assert world.sync().counts["created"] == 20
+    world.sandbox.reset_stats()
+    held = world.sync()  # the search index does not show them yet
+    assert held.status == "ok" and held.counts["held"] == 20
+    assert world.writes() == 0
+    world.advance(LAG + 0.5)
+    learnt = world.sync()
+    assert learnt.status == "ok" and "held" not in learnt.counts
+    assert world.writes() == 0
+    assert len(world.sandbox.listings()) == 20
+
+
+class _StopAfter:
+    """A stop event that turns on after ``n`` looks, to stop a run in the middle."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def is_set(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+def test_a_stopped_run_leaves_every_write_recorded_and_the_next_finishes(
+    make_world: Any,
+) -> None:
+    from syncd.jobs import listings
+    from syncd.jobs.runner import run_job
+
+    world = make_world(ratelimit={"max_in_flight": 2})
+    world.stock(30)
+    world.sync()
+    world.advance(10)
+    world.sync()
+    for i in range(30):
+        world.set_row(f"sku-{i:05d}", price=900 + i)
+    outcome = run_job(world.app, "listings", listings.run, stop=_StopAfter(8))  # type: ignore[arg-type]
+    assert outcome.status == "ok" and "stopped early" in outcome.message
+    assert 0 < outcome.counts["updated"] < 30
+    states = [i.state for i in world.rows(WriteIntent)]
+    assert "pending" not in states and len(states) == 30 + outcome.counts["updated"]
+    again = world.sync()
+    assert again.counts["updated"] == 30 - outcome.counts["updated"]
+    world.assert_converged()
