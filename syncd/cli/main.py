@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from syncd import __version__
 from syncd.cli import (
     daemon_cmd,
+    demo_cmd,
     orders_cmd,
     prices_cmd,
     sandbox_cmd,
@@ -22,7 +23,7 @@ from syncd.cli import (
 from syncd.errors import SyncdError
 from syncd.log import scrub
 
-COMMAND_MODULES = (store_cmd, sync_cmd, orders_cmd, prices_cmd, daemon_cmd, sandbox_cmd)
+COMMAND_MODULES = (store_cmd, sync_cmd, orders_cmd, prices_cmd, daemon_cmd, sandbox_cmd, demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
