@@ -6,8 +6,10 @@ Managem's limits are unknown (managem-api.md §8.6): every answer is assumed to 
 is ``(Limit - Remaining) / Reset``. A Reset written as a whole number is taken to be rounded *up*
 (the usual way to print "seconds until"), which makes ``d / Reset`` a lower bound and
 ``d / (Reset - 1)`` an upper bound on the rate; a Reset with decimals is exact to its last digit.
-The estimate is the tightest lower bound over recent answers, which converges to the real rate
-from below: under-estimating costs a little throughput, over-estimating costs 429s.
+A second source of lower bounds is how Remaining moved over a few seconds of calls
+(``RemainingTrail``). The estimate is the tightest lower bound over recent answers, kept under
+the upper bounds; it converges to the real rate from below: under-estimating costs a little
+throughput, over-estimating costs 429s.
 
 Pure bookkeeping: no clock, no locks, no I/O. The limiter calls it under its own lock.
 """

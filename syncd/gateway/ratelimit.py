@@ -7,8 +7,9 @@ rate and burst (``RateLimitSettings``), which act as ceilings, and follows the s
   level is set to it, less the calls sent after that one and still in flight (the server had
   not counted them yet). Remaining 0 empties our bucket; it then refills at the server's rate,
   so it is full again exactly when the server's Reset says.
-* ``X-RateLimit-Limit`` caps our burst and ``Limit/Remaining/Reset`` give the refill rate
-  (``ratelearn``), so a limiter configured too high converges to the server's real rate.
+* ``X-RateLimit-Limit`` caps our burst, and ``Limit/Remaining/Reset`` (plus how Remaining
+  moves over time) give the refill rate (``ratelearn``), so a limiter configured too high
+  converges to the server's real rate.
 * A 429 empties the bucket and pauses it for ``Retry-After`` (capped by ``max_retry_after``).
   With no headers at all, each 429 also cuts the rate by a third and successes win it back
   slowly (additive increase, multiplicative decrease).
