@@ -43,7 +43,9 @@ class Settlement:
         """The links as they will be once the changes are recorded."""
         merged = dict(stored)
         for sku in self.link_changes:
-            merged[sku] = self.link(stored, sku)  # type: ignore[assignment]
+            link = self.link(stored, sku)
+            if link is not None:
+                merged[sku] = link
         return merged
 
     def link(self, stored: Mapping[str, LinkRow], sku: str) -> LinkRow | None:
