@@ -10,8 +10,8 @@ Order at start: single-instance lock → migrations → health server → schedu
 The heartbeat checks the lock (a round trip on Postgres) and pings the systemd watchdog; a lost
 lock stops the syncing and exits non-zero so the service manager restarts us.
 
-This module wires and times things. What a job does is in ``syncd.jobs``; what "healthy" means
-is in ``syncd.vitals`` and ``syncd.health``.
+This module wires and times things. The scheduled work is ``syncd.cycle``; what a job does is in
+``syncd.jobs``; what "healthy" means is in ``syncd.vitals`` and ``syncd.health``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import logging
 import math
 import signal
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -38,16 +37,16 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from syncd.bootstrap import App
+from syncd.cycle import CYCLE, PRICES, Work
+from syncd.errors import ConfigError
 from syncd.health import HealthServer, text_route, verdict_route
-from syncd.jobs import JobFn, JobOutcome, run_job
+from syncd.jobs import JobFn
 from syncd.lock import instance_lock
 from syncd.notify import Notifier
 from syncd.storage.gauges import last_successes
 from syncd.storage.schema import current_revision, head_revision, upgrade
-from syncd.vitals import Vitals, liveness, metrics_text, readiness
+from syncd.vitals import Vitals, describe_metrics, liveness, metrics_text, readiness
 
-CYCLE = ("orders", "cases", "listings")
-PRICES = "prices"
 _EVENTS = {EVENT_JOB_MISSED: "missed", EVENT_JOB_MAX_INSTANCES: "max_instances"}
 
 
@@ -74,18 +73,17 @@ class Daemon:
         self.health: HealthServer | None = None
         self._log = structlog.get_logger("syncd.daemon")
         self._exit_code = 0
-        self._idle = threading.Event()
-        self._idle.set()
-        self._busy = threading.Lock()
         sched = app.settings.schedule
         intervals = {name: sched.cycle_interval for name in CYCLE if name in self.jobs}
         if PRICES in self.jobs:
             intervals[PRICES] = sched.prices_interval
+        describe_metrics(app.metrics)
         self.vitals = Vitals(
             started_at=app.clock.now(),
             intervals=intervals,
             heartbeat_limit=max(5 * self.heartbeat, 30.0),
         )
+        self.work = Work(app, jobs, vitals=self.vitals, notifier=self.notifier, stop=self.stop)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -154,7 +152,11 @@ class Daemon:
             "/readyz": verdict_route(lambda: readiness(self.app, self.vitals)),
             "/metrics": text_route(lambda: metrics_text(self.app, self.vitals)),
         }
-        self.health = HealthServer(routes, host=cfg.host, port=cfg.port).start()
+        try:
+            self.health = HealthServer(routes, host=cfg.host, port=cfg.port).start()
+        except OSError as exc:
+            where = f"{cfg.host}:{cfg.port}"
+            raise ConfigError(f"setting health.port: cannot listen on {where} ({exc})") from exc
 
     def _wait(self) -> None:
         """Main thread: sleep on the stop Event, watch the heartbeat."""
@@ -169,12 +171,10 @@ class Daemon:
         """Stop scheduling, let the running job end its batch, bounded by stop_timeout."""
         timeout = self.app.settings.schedule.stop_timeout
         self.stop.set()
-        self.notifier.stopping(status="stopping", extend_seconds=timeout)
         if scheduler.running:
             scheduler.shutdown(wait=False)
-        with self._busy:  # after this, no job can start (each checks stop under this lock)
-            pass
-        if not self._idle.wait(timeout):
+        self.notifier.stopping(status="stopping", extend_seconds=timeout)
+        if not self.work.wait_idle(timeout):
             self.stuck = True
             self._exit_code = 1
             self._log.error("stop_timeout", seconds=timeout)
@@ -202,9 +202,9 @@ class Daemon:
             next_run_time=now,
             misfire_grace_time=max(1, math.ceil(self.heartbeat)),
         )
-        if any(name in self.jobs for name in CYCLE):
+        if self.work.has_cycle:
             scheduler.add_job(
-                self._cycle,
+                self.work.cycle,
                 "interval",
                 seconds=sched.cycle_interval,
                 id="cycle",
@@ -213,7 +213,7 @@ class Daemon:
             )
         if PRICES in self.jobs:
             scheduler.add_job(
-                self._prices,
+                self.work.prices,
                 "interval",
                 seconds=sched.prices_interval,
                 id="prices",
@@ -249,9 +249,11 @@ class Daemon:
         self.app.metrics.inc("syncd_scheduler_events_total", labels={"event": "error"})
         self._log.error("scheduler_job_error", scheduled_job=event.job_id)
 
-    # -- the scheduled work ---------------------------------------------------------------------
+    # -- the heartbeat ----------------------------------------------------------------------------
 
     def _heartbeat(self) -> None:
+        if self.stop.is_set():
+            return  # stopping: no more watchdog pings after STOPPING=1
         lock = self.vitals.lock
         if lock is None or not lock.check():
             if not self.vitals.lock_lost:
@@ -262,69 +264,3 @@ class Daemon:
             return
         self.vitals.beat()
         self.notifier.watchdog()
-
-    def _cycle(self) -> None:
-        with self._working() as go:
-            if not go:
-                return
-            outcomes: dict[str, str] = {}
-            for name in CYCLE:
-                if name not in self.jobs:
-                    continue
-                if self.stop.is_set():
-                    break
-                outcomes[name] = self._run_one(name)
-            self.app.metrics.inc("syncd_cycles_total")
-            when = self.app.clock.now().strftime("%H:%M:%SZ")
-            text = ", ".join(f"{name} {status}" for name, status in outcomes.items())
-            self.notifier.status(f"last cycle {when}: {text}")
-
-    def _prices(self) -> None:
-        with self._working() as go:
-            if go:
-                self._run_one(PRICES)
-
-    @contextmanager
-    def _working(self) -> Iterator[bool]:
-        """Mark the worker busy unless stopping; the drain waits for it to be idle again."""
-        with self._busy:
-            if self.stop.is_set():
-                go = False
-            else:
-                go = True
-                self._idle.clear()
-        try:
-            yield go
-        finally:
-            if go:
-                self._idle.set()
-
-    def _options(self, name: str) -> dict[str, Any]:
-        # New cards get their price history without a separate backfill run (which the lock
-        # would refuse while the daemon runs); cards already covered cost nothing.
-        if name == PRICES:
-            return {"backfill_days": self.app.settings.prices.backfill_days}
-        return {}
-
-    def _run_one(self, name: str) -> str:
-        """One job through the runner; never raises, logs only on ok ↔ failing changes."""
-        started = time.monotonic()
-        try:
-            outcome = run_job(
-                self.app, name, self.jobs[name], stop=self.stop, options=self._options(name)
-            )
-        except Exception as exc:  # the runner itself failed (e.g. job_runs unwritable)
-            outcome = JobOutcome("failed", message=f"{type(exc).__name__}: {exc}")
-        duration = time.monotonic() - started
-        labels = {"job": name}
-        self.app.metrics.inc("syncd_job_runs_total", labels={**labels, "status": outcome.status})
-        self.app.metrics.inc("syncd_job_duration_seconds_sum", duration, labels)
-        self.app.metrics.inc("syncd_job_duration_seconds_count", 1, labels)
-        change = self.vitals.record(
-            name, outcome.status, at=self.app.clock.now(), duration=duration
-        )
-        if change == "failing":
-            self._log.error("job_failing", job=name, status=outcome.status, why=outcome.message)
-        elif change == "recovered":
-            self._log.info("job_recovered", job=name)
-        return outcome.status

@@ -19,6 +19,7 @@ from syncd import __version__
 from syncd.bootstrap import App
 from syncd.health import Verdict, stale_jobs
 from syncd.lock import InstanceLock
+from syncd.metrics import Metrics
 from syncd.storage.gauges import ping, read_gauges
 
 Sample = tuple[str, str, Mapping[str, str], float]
@@ -146,6 +147,28 @@ def readiness(app: App, vitals: Vitals) -> Verdict:
     if vitals.lock is None or vitals.lock_lost or not vitals.lock.check():
         return Verdict(False, "the single-instance lock is not held")
     return Verdict(True, "database reachable, schema current, lock held")
+
+
+HELP = {
+    "syncd_job_last_success_timestamp_seconds": "Unix time of the job's last ok run (alert on age)",
+    "syncd_job_last_run_timestamp_seconds": "Unix time the job last finished, any outcome",
+    "syncd_job_last_duration_seconds": "Seconds the job's last run took",
+    "syncd_job_runs_total": "Job runs since the daemon started, by outcome",
+    "syncd_job_failing": "1 while the job's last run did not end ok",
+    "syncd_listings": "Listings by state (remote mirror and links)",
+    "syncd_intents": "Write intents waiting to be resolved",
+    "syncd_rejected_items": "Skus whose last write Managem refused (4xx)",
+    "syncd_open_cases": "Cases not yet closed",
+    "syncd_api_calls_total": "HTTP attempts to Managem by operation and status",
+    "syncd_api_rate_limited_total": "429 answers from Managem",
+    "syncd_api_throttled_seconds_total": "Seconds calls waited for the rate limiter",
+    "syncd_instance_lock_held": "1 while this daemon holds the single-instance lock",
+}
+
+
+def describe_metrics(metrics: Metrics) -> None:
+    for name, text in HELP.items():
+        metrics.describe(name, text)
 
 
 def metrics_text(app: App, vitals: Vitals) -> str:

@@ -18,7 +18,8 @@ from typing import Any
 
 from syncd.bootstrap import build_app
 from syncd.cli.common import settings_from
-from syncd.daemon import CYCLE, Daemon
+from syncd.cycle import CYCLE
+from syncd.daemon import Daemon
 from syncd.jobs import job_table
 from syncd.lock import lock_holder
 from syncd.log import configure

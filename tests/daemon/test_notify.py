@@ -17,7 +17,8 @@ def test_messages_arrive_as_key_value_lines(notify_socket: NotifyListener) -> No
     assert notifier.watchdog()
     assert notifier.stopping(extend_seconds=2.5)
 
-    got = notify_socket.messages(wait=1.0)
+    notify_socket.wait_for("STOPPING")  # the last one sent
+    got = notify_socket.messages()
     assert got[0] == {"READY": "1", "MAINPID": str(os.getpid()), "STATUS": "syncing every 60s"}
     # A newline in a status must not start a new assignment.
     assert got[1] == {"STATUS": "last cycle 12:00:00Z: orders ok second line"}
