@@ -40,6 +40,11 @@ def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     configure(settings.log.level, settings.log.format)
     app = build_app(settings)
+    try:
+        app.gateway()  # no token: say so now (exit 2) rather than fail every cycle
+    except BaseException:
+        app.close()
+        raise
     daemon = Daemon(app, jobs=job_table(), notifier=Notifier.from_env())
     try:
         code = daemon.run()

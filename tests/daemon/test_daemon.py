@@ -252,3 +252,31 @@ def test_losing_the_postgres_lock_stops_syncing_and_exits_non_zero(
     seen = len(calls)
     time.sleep(0.3)
     assert len(calls) == seen  # nothing syncs without the lock
+
+
+def test_syncd_run_without_a_token_exits_2_at_once(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from syncd.cli.main import main
+
+    monkeypatch.delenv("SYNCD_CONFIG", raising=False)
+    monkeypatch.delenv("SYNCD_MANAGEM__TOKEN", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    monkeypatch.setenv("SYNCD_DATABASE__URL", f"sqlite:///{tmp_path / 'x.db'}")
+    assert main(["run"]) == 2
+    assert "setting managem.token" in capsys.readouterr().err
+    assert not (tmp_path / "x.db.lock").exists()  # refused before taking the lock
+
+
+def test_token_from_the_systemd_credentials_directory(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "managem_token").write_text("from-load-credential\n")
+    monkeypatch.delenv("SYNCD_MANAGEM__TOKEN", raising=False)
+    monkeypatch.delenv("SYNCD_CONFIG", raising=False)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    token = load_settings().managem.token
+    assert token is not None and token.get_secret_value() == "from-load-credential"
+    monkeypatch.setenv("SYNCD_MANAGEM__TOKEN", "from-env")  # the environment still wins
+    token = load_settings().managem.token
+    assert token is not None and token.get_secret_value() == "from-env"
