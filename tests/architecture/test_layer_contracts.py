@@ -1,4 +1,4 @@
-"""The import-linter contracts name every top-level module, so a new module cannot slip past them."""
+"""The import-linter contracts name every top-level module, so a new one cannot slip past."""
 
 from __future__ import annotations
 
