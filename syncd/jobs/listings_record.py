@@ -177,7 +177,9 @@ class Recorder:
         fields = action.fields
         assert fields is not None
         if listing is not None:
-            upsert_mirror(session, [mirror_row(listing)], now=now)
+            # The answer may leave out the item; the urn of a listing never changes.
+            row = mirror_row(listing)
+            upsert_mirror(session, [replace(row, urn=row.urn or fields.urn)], now=now)
         self._write_links(session, {sku: _pushed(listing_id, fields.urn, fields)}, now)
         self._own_prices(session, [(sku, fields.urn, fields.price)], now)
 

@@ -205,3 +205,34 @@ def test_a_stopped_run_leaves_every_write_recorded_and_the_next_finishes(
     again = world.sync()
     assert again.counts["updated"] == 30 - outcome.counts["updated"]
     world.assert_converged()
+
+
+@pytest.mark.parametrize("fault", ["error", "ambiguous"])
+def test_an_unknown_decrease_is_neither_lost_nor_taken_as_a_sale(
+    make_world: Any, fault: str
+) -> None:
+    world = make_world(safety={"ambiguous_grace": GRACE})
+    world.stock(2, quantity=5)
+    world.sync()
+    world.advance(GRACE + 1)
+    world.sync()
+    world.set_row("sku-00000", quantity=2)  # sold in the shop: push 5 → 2
+    world.sandbox.script_faults(
+        [{"method": "PUT", "path": "/seller/listings/", "fault": fault, "times": 20}]
+    )
+    first = world.sync()
+    assert first.status == "failed" and first.counts["ambiguous"] == 1
+    world.sandbox.script_faults([])
+    world.advance(GRACE + 1)
+    second = world.sync()
+    assert second.status == "ok", second.message
+    assert "adjusted" not in second.counts  # the pushed decrease is not mistaken for a sale
+    assert world.quantity("sku-00000") == 2
+    world.assert_converged()
+    updates = [
+        i.state for i in sorted(world.rows(WriteIntent), key=lambda i: i.id) if i.op == "update"
+    ]
+    if fault == "ambiguous":  # it happened: nothing more to send
+        assert updates == ["resolved_applied"]
+    else:  # it did not: sent again
+        assert updates == ["resolved_absent", "ok"]
