@@ -7,8 +7,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/syncd
 WORKDIR /src
-COPY requirements.lock ./
-RUN /opt/syncd/bin/pip install --no-deps -r requirements.lock
+COPY requirements.runtime.lock ./
+RUN /opt/syncd/bin/pip install --no-deps -r requirements.runtime.lock
 COPY pyproject.toml README.md ./
 COPY syncd ./syncd
 RUN /opt/syncd/bin/pip install --no-deps . \

@@ -72,7 +72,7 @@ def problems(text: str) -> list[str]:
         elif word == "RUN":
             for command in re.split(r"&&|;|\|\|", args):
                 if re.search(r"\bpip3?\s+install\b", command) and not (
-                    "requirements.lock" in command or "--no-deps" in command
+                    re.search(r"requirements[.\w]*\.lock", command) or "--no-deps" in command
                 ):
                     found.append(f"{where}: pip install outside the lock file: {command.strip()}")
                 if "apt-get install" in command and "--no-install-recommends" not in command:

@@ -86,7 +86,9 @@ def run_job(
         outcome = JobOutcome("failed", message=error)
     except Exception as exc:
         error = scrub(f"{type(exc).__name__}: {exc}")
-        log.error("job_crashed", error=error, traceback=scrub(traceback.format_exc()))
+        # The summary line below carries the error; the daemon logs the change from ok to
+        # failing once, so the traceback goes out at debug level only, not every cycle.
+        log.debug("job_traceback", error=error, traceback=scrub(traceback.format_exc()))
         outcome = JobOutcome("failed", message=error)
     calls_after, waited_after = _gateway_totals(app)
     summary = {
