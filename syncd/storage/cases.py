@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -54,18 +54,13 @@ def _insert(session: Session, table: Any) -> Any:
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; they were stored as UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _known(case: Case, outcomes: dict[str, str]) -> KnownCase:
     return KnownCase(
         id=case.id,
         status=case.status,
         reason=case.reason,
         order_id=case.order_id,
-        opened=parse_time(case.remote_created_at) or _utc(case.first_seen_at),
+        opened=parse_time(case.remote_created_at) or case.first_seen_at,
         warned=case.escalation_warned,
         outcome_statuses=outcomes,
     )

@@ -8,7 +8,7 @@ health; it only counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -102,7 +102,7 @@ def _intents(session: Session) -> dict[str, int]:
 def newest_run_at(session: Session, jobs: tuple[str, ...]) -> datetime | None:
     """When the newest run of any of ``jobs`` started (for the database health check)."""
     newest = session.scalar(select(func.max(JobRun.started_at)).where(JobRun.job.in_(jobs)))
-    return _utc(newest) if newest is not None else None
+    return newest
 
 
 def last_successes(session: Session) -> dict[str, datetime]:
@@ -112,12 +112,7 @@ def last_successes(session: Session) -> dict[str, datetime]:
         .where(JobRun.status == "ok")
         .group_by(JobRun.job)
     )
-    return {str(job): _utc(at) for job, at in rows if at is not None}
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return {str(job): at for job, at in rows if at is not None}
 
 
 def ping(session: Session) -> None:

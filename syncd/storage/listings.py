@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -186,8 +186,6 @@ def load_links(session: Session) -> dict[str, LinkRow]:
     links = {}
     for row in rows:
         values = dict(zip(_LINK_COLUMNS, row, strict=True))
-        values["created_at"] = _utc(values["created_at"])
-        values["rejected_at"] = _utc(values["rejected_at"])
         links[row[0]] = LinkRow(**values)
     return links
 
@@ -277,7 +275,7 @@ def open_intents(session: Session) -> list[IntentRow]:
             listing_id=row.listing_id,
             payload=json.loads(row.payload),
             state=row.state,
-            created_at=_utc(row.created_at) or row.created_at,
+            created_at=row.created_at,
         )
         for row in found
     ]
@@ -310,13 +308,6 @@ def add_own_prices(
 def _insert_for(session: Session) -> Any:
     """The dialect's INSERT (both have ON CONFLICT; the generic one does not)."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back naive; they were written as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _as_dict(row: object, columns: Sequence[str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -129,11 +129,9 @@ def save_orders(session: Session, orders: Sequence[SeenOrder], now: datetime) ->
 
 def first_import_at(session: Session) -> datetime | None:
     """When stock was first counted into syncd (the earliest import ledger row)."""
-    first = session.scalar(
+    return session.scalar(
         select(func.min(StockLedger.created_at)).where(StockLedger.reason == "import")
     )
-    # SQLite hands timestamps back without a zone; they were stored as UTC.
-    return first.replace(tzinfo=UTC) if first is not None and first.tzinfo is None else first
 
 
 def list_items(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,10 +47,6 @@ class CardName:
         if self.set_name:
             parts.append(f"{self.set_name} #{self.number}" if self.number else self.set_name)
         return " — ".join(parts)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _insert(session: Session, table: type[PricePoint]) -> postgresql.Insert | sqlite.Insert:
@@ -131,8 +127,7 @@ def insert_points(session: Session, points: Sequence[DailyPoint]) -> int:
 
 
 def oldest_snapshot(session: Session) -> datetime | None:
-    oldest = session.scalar(select(func.min(PriceSnapshot.taken_at)))
-    return None if oldest is None else _utc(oldest)
+    return session.scalar(select(func.min(PriceSnapshot.taken_at)))
 
 
 def snapshot_keys(
@@ -142,7 +137,7 @@ def snapshot_keys(
     stmt = select(PriceSnapshot.id, PriceSnapshot.urn, PriceSnapshot.taken_at).where(
         PriceSnapshot.taken_at >= start, PriceSnapshot.taken_at < end
     )
-    return [(row_id, urn, _utc(taken)) for row_id, urn, taken in session.execute(stmt)]
+    return [(row_id, urn, taken) for row_id, urn, taken in session.execute(stmt)]
 
 
 def delete_snapshots(session: Session, ids: Sequence[int]) -> int:
@@ -217,7 +212,7 @@ def snapshot_points(
     if urn is not None:
         stmt = stmt.where(PriceSnapshot.urn == urn)
     return [
-        SnapshotPoint(u, _utc(t), price, low, high, own)
+        SnapshotPoint(u, t, price, low, high, own)
         for u, t, price, low, high, own in session.execute(stmt.order_by(PriceSnapshot.taken_at))
     ]
 
@@ -290,7 +285,7 @@ def window_ends(
         )
     )
     return (
-        [SnapshotPoint(u, _utc(t), price, low, high) for u, t, price, low, high in snap_rows],
+        [SnapshotPoint(u, t, price, low, high) for u, t, price, low, high in snap_rows],
         [
             DailyPoint(u, date.fromisoformat(d), low, median, high, None)
             for u, d, low, median, high in point_rows
@@ -312,4 +307,4 @@ def own_changes(
     if urn is not None:
         stmt = stmt.where(OwnPrice.urn == urn)
     stmt = stmt.order_by(OwnPrice.recorded_at, OwnPrice.id)
-    return [OwnChange(_utc(at), s, price) for at, s, price in session.execute(stmt)]
+    return [OwnChange(at, s, price) for at, s, price in session.execute(stmt)]

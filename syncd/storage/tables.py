@@ -8,7 +8,8 @@ against them and expects no difference).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -23,7 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,7 +36,30 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-UtcDateTime = DateTime(timezone=True)
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on both backends.
+
+    Postgres keeps the zone; SQLite stores text without one and hands back naive values. Values
+    are normalised to UTC on the way in and come back aware on the way out, so no caller has to
+    patch ``tzinfo``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 # Autoincrement ids: BIGINT on Postgres, INTEGER (rowid) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -77,7 +103,7 @@ class StockLedger(Base):
     source_id: Mapped[str] = mapped_column(String(255))
     # For remote_adjust rows: units not yet explained by an order seen later (see core/ledger).
     open_quantity: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class JobRun(Base):
@@ -88,8 +114,8 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(String(32), unique=True)
     job: Mapped[str] = mapped_column(String(32), index=True)
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16))  # running | ok | failed | refused
     summary: Mapped[str | None] = mapped_column(Text)  # JSON
     error: Mapped[str | None] = mapped_column(Text)
@@ -102,7 +128,7 @@ class Cursor(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 # --- listings sync ----------------------------------------------------------------------------
@@ -118,11 +144,11 @@ class ListingLink(Base):
     urn: Mapped[str] = mapped_column(String(255))
     last_pushed_quantity: Mapped[int | None] = mapped_column(Integer)
     last_pushed_digest: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when syncd created it
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # when syncd created it
     rejected_digest: Mapped[str | None] = mapped_column(String(64))
     rejected_reason: Mapped[str | None] = mapped_column(Text)
-    rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class RemoteListing(Base):
@@ -148,7 +174,7 @@ class RemoteListing(Base):
     grading_number: Mapped[str | None] = mapped_column(String(64))
     remote_created_at: Mapped[str | None] = mapped_column(String(40))
     remote_updated_at: Mapped[str | None] = mapped_column(String(40), index=True)
-    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class WriteIntent(Base):
@@ -165,8 +191,8 @@ class WriteIntent(Base):
     # pending | ok | ambiguous | rejected | failed | resolved_applied | resolved_absent
     state: Mapped[str] = mapped_column(String(24), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 # --- orders and cases -------------------------------------------------------------------------
@@ -184,8 +210,8 @@ class Order(Base):
     delivery_charge: Mapped[int | None] = mapped_column(Integer)
     remote_created_at: Mapped[str | None] = mapped_column(String(40))
     remote_updated_at: Mapped[str | None] = mapped_column(String(40))
-    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OrderItem(Base):
@@ -203,7 +229,7 @@ class OrderItem(Base):
     status: Mapped[str] = mapped_column(String(32))
     remote_created_at: Mapped[str | None] = mapped_column(String(40))
     remote_updated_at: Mapped[str | None] = mapped_column(String(40))
-    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OrderItemStatus(Base):
@@ -214,7 +240,7 @@ class OrderItemStatus(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     order_item_id: Mapped[str] = mapped_column(ForeignKey("order_items.id"), index=True)
     status: Mapped[str] = mapped_column(String(32))
-    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Case(Base):
@@ -232,8 +258,8 @@ class Case(Base):
     remote_created_at: Mapped[str | None] = mapped_column(String(40))
     remote_updated_at: Mapped[str | None] = mapped_column(String(40))
     escalation_warned: Mapped[bool] = mapped_column(Boolean, default=False)
-    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CaseStatus(Base):
@@ -244,7 +270,7 @@ class CaseStatus(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     status: Mapped[str] = mapped_column(String(32))
-    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CaseOutcome(Base):
@@ -259,7 +285,7 @@ class CaseOutcome(Base):
     party: Mapped[str | None] = mapped_column(String(16))
     amount: Mapped[int | None] = mapped_column(Integer)
     remote_updated_at: Mapped[str | None] = mapped_column(String(40))
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 # --- prices -----------------------------------------------------------------------------------
@@ -272,7 +298,7 @@ class PriceSnapshot(Base):
     __table_args__ = (Index("ix_price_snapshots_urn_taken_at", "urn", "taken_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    taken_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     urn: Mapped[str] = mapped_column(String(255))
     market_price: Mapped[int | None] = mapped_column(Integer)
     low: Mapped[int | None] = mapped_column(Integer)
@@ -306,7 +332,7 @@ class OwnPrice(Base):
     urn: Mapped[str] = mapped_column(String(255), index=True)
     price: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))  # import | rule | manual | push
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CatalogueItem(Base):
@@ -318,4 +344,4 @@ class CatalogueItem(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     set_name: Mapped[str | None] = mapped_column(String(255))
     number: Mapped[str | None] = mapped_column(String(32))
-    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -64,3 +64,13 @@ def test_concurrent_decrements_lose_nothing(db_url: str) -> None:
         assert local_quantity(session, "s1") == 60
         assert load_rows(session)["s1"].quantity == 60
     db.dispose()
+
+
+def test_times_come_back_aware_utc(db_url: str) -> None:
+    db = Database(db_url)
+    _seed(db)
+    with db.transaction() as session:
+        moment = session.scalars(select(StockLedger.created_at)).one()
+    assert moment == NOW
+    assert moment.utcoffset() is not None
+    db.dispose()
