@@ -65,6 +65,21 @@ class ManagemSettings(BaseModel):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("token")
+    @classmethod
+    def _header_safe(cls, value: SecretStr | None) -> SecretStr | None:
+        # A newline left by an env file or `echo tok > file` would make the HTTP stack quote
+        # the header escaped (b'Bearer tok\n') in its error, where redaction cannot find the
+        # token. Trim it; refuse what cannot be sent as a header. The message never quotes it.
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if not token:
+            return None
+        if not all("!" <= ch <= "~" for ch in token):
+            raise ValueError("must be printable ASCII with no spaces or control characters")
+        return SecretStr(token)
+
 
 class RateLimitSettings(BaseModel):
     """The client-side token bucket and retry policy."""
