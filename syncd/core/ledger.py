@@ -68,6 +68,7 @@ class OpenAdjust:
     sku: str
     open_quantity: int
     observed_at: datetime | None  # the remote updatedAt the listings sync saw
+    listing_id: str | None = None  # the listing whose decrease it took in
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,12 @@ def observed_at(source_id: str) -> datetime | None:
     """The remote updatedAt inside a ``remote_adjust`` source id (None if it has none)."""
     _, sep, stamp = source_id.rpartition("@")
     return parse_time(stamp) if sep else None
+
+
+def adjusted_listing(source_id: str) -> str | None:
+    """The listing id inside a ``remote_adjust`` source id (None if it has none)."""
+    listing_id, sep, _ = source_id.rpartition("@")
+    return listing_id if sep else None
 
 
 def restock_due(statuses: Sequence[str], shipped: bool) -> bool:
@@ -178,7 +185,10 @@ def _first_seen(
     takes: tuple[Take, ...] = ()
     if sku is not None:
         rows = remaining.get(sku, [])
-        takes = consume(rows, quantity, parse_time(item.created_at))
+        # A row explains a decrease of the listing it observed; a sale on another listing of the
+        # same sku (a duplicate) is a different decrease, not yet taken off local stock.
+        mine = [r for r in rows if r.listing_id == item.listing_id]
+        takes = consume(mine, quantity, parse_time(item.created_at))
         used = {t.ledger_id: t.quantity for t in takes}
         remaining[sku] = [
             replace(r, open_quantity=r.open_quantity - used.get(r.ledger_id, 0)) for r in rows

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from syncd.core.ledger import KnownItem, OpenAdjust, SeenOrder, observed_at
+from syncd.core.ledger import KnownItem, OpenAdjust, SeenOrder, adjusted_listing, observed_at
 from syncd.storage.sales import dialect_insert
 from syncd.storage.tables import (
     InventoryItem,
@@ -96,7 +96,9 @@ def open_adjustments(session: Session, skus: Collection[str]) -> dict[str, list[
     ).all()
     for ledger_id, sku, open_quantity, source_id in rows:
         out.setdefault(sku, []).append(
-            OpenAdjust(ledger_id, sku, open_quantity, observed_at(source_id))
+            OpenAdjust(
+                ledger_id, sku, open_quantity, observed_at(source_id), adjusted_listing(source_id)
+            )
         )
     return out
 

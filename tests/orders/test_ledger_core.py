@@ -12,6 +12,7 @@ from syncd.core.ledger import (
     SeenItem,
     Take,
     adjust_source,
+    adjusted_listing,
     consume,
     format_time,
     next_cursor,
@@ -50,8 +51,11 @@ def item(
     )
 
 
-def row(ledger_id: int, open_quantity: int, observed: float | None, sku: str = "s1") -> OpenAdjust:
-    return OpenAdjust(ledger_id, sku, open_quantity, None if observed is None else at(observed))
+def row(
+    ledger_id: int, open_quantity: int, observed: float | None, sku: str = "s1", listing: str = "L1"
+) -> OpenAdjust:
+    observed_at = None if observed is None else at(observed)
+    return OpenAdjust(ledger_id, sku, open_quantity, observed_at, listing)
 
 
 @pytest.mark.parametrize(
@@ -101,6 +105,13 @@ def test_items_of_one_sku_share_its_open_rows_in_creation_order() -> None:
     ]
 
 
+def test_a_sale_on_another_listing_of_the_sku_consumes_no_row() -> None:
+    # Two live listings of one sku (a duplicate): the row took in a decrease of L1 only.
+    rows = {"s1": [row(9, 2, observed=6, listing="L1")]}
+    (step,) = plan_items([item(listing="L2", quantity=2)], {}, {"L1": "s1", "L2": "s1"}, rows)
+    assert (step.sku, step.sold, step.consumed) == ("s1", 2, ())
+
+
 def test_not_ours_changes_nothing() -> None:
     (step,) = plan_items([item(listing="foreign")], {}, {"L1": "s1"}, {})
     assert step.new and not step.ours
@@ -143,6 +154,8 @@ def test_adjust_source_round_trip() -> None:
     assert observed_at(source) == T0 + timedelta(milliseconds=250)
     assert observed_at("no-stamp") is None
     assert observed_at("lst@garbage") is None
+    assert adjusted_listing(source) == "lst_1@odd"
+    assert adjusted_listing("no-stamp") is None
 
 
 def test_times_parse_and_format_like_managem() -> None:

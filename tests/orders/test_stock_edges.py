@@ -1,0 +1,63 @@
+"""Edges of "a sold card comes off local stock exactly once" found in review, against the sandbox
+on SQLite and Postgres: duplicate listings of one sku, deleted inventory rows, statuses longer
+than their column."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from orders_env import OrdersEnv, close_env, open_env
+
+from syncd.core.ledger import adjust_source
+from syncd.storage.inventory import adjust_stock, load_rows
+from syncd.storage.tables import ListingLink
+
+REWOUND = "2000-01-01T00:00:00.000Z"
+
+
+@pytest.fixture
+def env(db_url: str) -> Iterator[OrdersEnv]:
+    before = {t.ident for t in threading.enumerate()}
+    e = open_env(db_url)
+    yield e
+    close_env(e)
+    leftover = [t.name for t in threading.enumerate() if t.ident not in before]
+    assert leftover == [], f"threads left running: {leftover}"
+
+
+def test_a_sale_on_a_duplicate_listing_does_not_consume_another_listings_adjustment(
+    env: OrdersEnv,
+) -> None:
+    """Open remote_adjust rows explain decreases of the listing they observed. A sale on a second
+    (duplicate) listing of the same sku is a different decrease: it must not be taken as already
+    counted, or the card never comes off local stock."""
+    (sku,) = env.listed(1, quantity=5)
+    linked = env.listing_of[sku]
+    urn = _urn(env, sku)
+    duplicate = env.sandbox.seed_listing(urn=urn, reference=sku, quantity=2)
+    env.sandbox.purchase(duplicate["id"], 1)
+    # The seller then lowers the linked listing by one on the website, and a listings sync takes
+    # that edit in (exactly the calls the listings shell makes).
+    edited = env.sandbox.seller_edit(linked, quantity=4)
+    with env.app.db.transaction() as session:
+        adjust_stock(
+            session,
+            sku=sku,
+            delta=-1,
+            reason="remote_adjust",
+            source_id=adjust_source(linked, edited["updatedAt"]),
+            now=env.clock.now(),
+            open_quantity=1,
+        )
+        link = session.get(ListingLink, sku)
+        assert link is not None
+        link.last_pushed_quantity = 4
+    env.run()
+    assert env.stock() == {sku: 3}  # 5 − the website edit − the sale
+
+
+def _urn(env: OrdersEnv, sku: str) -> str:
+    with env.app.db.transaction() as session:
+        return load_rows(session)[sku].urn
