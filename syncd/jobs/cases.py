@@ -23,6 +23,7 @@ from syncd.gateway.endpoints import CASE_LIST, LIST_PAGE_SIZE
 from syncd.jobs.polling import keyset_batches
 from syncd.jobs.runner import JobContext, JobOutcome
 from syncd.storage.cases import (
+    WIDTH,
     CaseRecord,
     OutcomeRecord,
     awaiting_seller,
@@ -48,7 +49,8 @@ def case_record(case: Case) -> CaseRecord:
         order_id=case.order_id,
         order_item_ids=tuple(case.order_item_ids),
         reason=case.reason or "UNKNOWN",
-        status=case.status or "UNKNOWN",
+        # Cut like the column, so a long unknown status reads back as the same status.
+        status=(case.status or "UNKNOWN")[:WIDTH],
         comment=case.comment,
         created_at=case.created_at,
         updated_at=case.updated_at,

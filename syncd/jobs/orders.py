@@ -36,7 +36,7 @@ from syncd.storage.orders import (
     save_orders,
 )
 from syncd.storage.runs import get_cursor, set_cursor
-from syncd.storage.sales import Booked, apply_steps
+from syncd.storage.sales import Booked, apply_steps, status_text
 
 if TYPE_CHECKING:
     from syncd.gateway import Gateway, Order
@@ -53,7 +53,8 @@ def seen_order(order: Order) -> SeenOrder:
             order_id=item.order_id or order.id,
             listing_id=item.listing_id,
             quantity=item.quantity,
-            status=item.status or "UNKNOWN",
+            # Cut like the column, so a long unknown status reads back as the same status.
+            status=status_text(item.status or "UNKNOWN"),
             created_at=item.created_at or order.created_at,
             updated_at=item.updated_at,
             shipped=item.shipment_id is not None,

@@ -61,3 +61,17 @@ def test_a_sale_on_a_duplicate_listing_does_not_consume_another_listings_adjustm
 def _urn(env: OrdersEnv, sku: str) -> str:
     with env.app.db.transaction() as session:
         return load_rows(session)[sku].urn
+
+
+def test_a_status_longer_than_its_column_is_not_a_change_each_time_it_is_read(
+    env: OrdersEnv,
+) -> None:
+    (sku,) = env.listed(1, quantity=5)
+    order = env.sandbox.purchase(env.listing_of[sku], 1)
+    item_id = order["items"][0]["id"]
+    odd = "HELD_AT_CUSTOMS_AWAITING_PAPERWORK_X"  # 36 characters; the column keeps 32
+    env.sandbox.set_item_status(item_id, odd)
+    env.run()
+    env.set_cursor(REWOUND)
+    env.run()
+    assert env.item_statuses(item_id) == [odd[:32]]

@@ -1,0 +1,84 @@
+"""The cases job on shapes the sandbox never sends (statuses longer than their column, null
+timestamps), with an in-process remote on SQLite and Postgres."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from syncd.bootstrap import App
+from syncd.clock import FakeClock
+from syncd.core.ledger import format_time
+from syncd.gateway import Case
+from syncd.jobs import JobOutcome, job_table, run_job
+from syncd.settings import load_settings
+from syncd.storage import Database
+from syncd.storage.tables import CaseStatus
+
+
+class CaseRemote:
+    """Just the case list: every case, filtered by an inclusive updatedSince (nulls always)."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.metrics = SimpleNamespace(total_calls=lambda: 0, throttled_seconds=0.0)
+
+    def close(self) -> None:
+        pass
+
+    def iter_cases(self, since: Any) -> Iterator[Case]:
+        cutoff = None if since is None else format_time(since)
+        chosen = [
+            c
+            for c in self.cases.values()
+            if cutoff is None or c["updatedAt"] is None or c["updatedAt"] >= cutoff
+        ]
+        for case in sorted(chosen, key=lambda c: (c["updatedAt"] or "", c["id"])):
+            yield Case.model_validate(case)
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[tuple[App, CaseRemote]]:
+    clock = FakeClock()
+    app = App(settings=load_settings(database={"url": db_url}), db=Database(db_url), clock=clock)
+    remote = CaseRemote()
+    app._gateway = remote  # type: ignore[assignment]
+    yield app, remote
+    app.close()
+
+
+def run(app: App, **kw: Any) -> JobOutcome:
+    outcome = run_job(app, "cases", job_table()["cases"], **kw)
+    assert outcome.status == "ok", outcome
+    return outcome
+
+
+def case(case_id: str, status: str, created: str | None, updated: str | None) -> dict[str, Any]:
+    return {
+        "id": case_id,
+        "purchaseId": "p1",
+        "orderId": "o1",
+        "orderItemIds": ["oi1"],
+        "reason": "DAMAGED",
+        "status": status,
+        "createdAt": created,
+        "updatedAt": updated,
+        "outcomes": [],
+    }
+
+
+def test_a_status_longer_than_its_column_is_no_change_and_no_alert_on_reread(
+    world: tuple[App, CaseRemote],
+) -> None:
+    app, remote = world
+    now = format_time(app.clock.now())
+    remote.cases["c1"] = case("c1", "AWAITING_THIRD_PARTY_ARBITRATION_X", now, now)
+    assert run(app).counts["alerts"] == 1  # opened
+    again = run(app)  # read again inside the overlap window: nothing happened
+    assert (again.counts["status_changes"], again.counts["alerts"]) == (0, 0)
+    with app.db.transaction() as session:
+        assert len(session.scalars(select(CaseStatus.id)).all()) == 1
