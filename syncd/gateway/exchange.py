@@ -12,7 +12,7 @@ text that reaches an error or a log line goes through the redactor first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +154,7 @@ class Exchange:
                 timeout=self._timeout(deadline - self._clock.monotonic()),
             )
             try:
-                response = self._client.send(request)
+                response = self._send(request, deadline)
             except httpx2.RequestError as exc:
                 self._limiter.finish(permit, status=None)
                 handed_back = True
@@ -183,6 +183,21 @@ class Exchange:
         if tried.judgement.status == 429:
             self._metrics.record_rate_limited()
         return tried
+
+    def _send(self, request: httpx2.Request, deadline: float) -> httpx2.Response:
+        """Send and read the whole answer, but not past the deadline.
+
+        httpx2's timeouts are per read: a server dripping a byte at a time never trips them,
+        so the body is read chunk by chunk against the deadline (a ``ReadTimeout`` past it).
+        """
+        response = self._client.send(request, stream=True)
+        try:
+            if isinstance(response.stream, httpx2.SyncByteStream):  # always, on a sync client
+                response.stream = _Bounded(response.stream, request, deadline, self._clock)
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def _timeout(self, left: float) -> httpx2.Timeout:
         s = self._settings
@@ -244,3 +259,26 @@ class _Try:
     response: httpx2.Response | None
     cause: BaseException
     retry_after: float | None
+
+
+class _Bounded(httpx2.SyncByteStream):
+    """A response body stream that gives up once the call's deadline has passed."""
+
+    def __init__(
+        self, inner: httpx2.SyncByteStream, request: httpx2.Request, deadline: float, clock: Clock
+    ) -> None:
+        self._inner = inner
+        self._request = request
+        self._deadline = deadline
+        self._clock = clock
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if self._clock.monotonic() > self._deadline:
+                raise httpx2.ReadTimeout(
+                    "the call deadline passed while reading the answer", request=self._request
+                )
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -44,3 +46,54 @@ def test_a_token_that_cannot_be_a_header_is_a_config_error_without_its_value(bad
         load_settings(managem={"token": bad})
     assert "managem.token" in str(caught.value)
     assert bad not in str(caught.value) and "1234" not in str(caught.value)
+
+
+class _Dripper:
+    """A loopback server answering 200 with a 400-byte body sent one byte every 20 ms:
+    never idle long enough for a read timeout, far too slow for the call deadline."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self._sock.settimeout(5)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self._sock.accept()
+        with conn:
+            conn.recv(65536)
+            body = b'{"id":"' + b"x" * 390 + b'"}'
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n"
+            conn.sendall(head.encode() + b"Content-Type: application/json\r\n\r\n")
+            try:
+                for byte in body:
+                    conn.sendall(bytes([byte]))
+                    self.sent += 1
+                    time.sleep(0.02)
+            except OSError:
+                pass  # the client hung up: what we want
+
+    def close(self) -> None:
+        self._thread.join(timeout=15)
+        self._sock.close()
+
+
+def test_the_call_deadline_bounds_an_answer_dripped_byte_by_byte() -> None:
+    # httpx2's timeouts are per read: a server sending a byte every 20 ms never trips read=1,
+    # so only the gateway can bound the whole call by its deadline.
+    dripper = _Dripper()
+    try:
+        settings = ManagemSettings(
+            base_url=dripper.url, token=SECRET, read_timeout=1.0, call_deadline=0.3
+        )
+        limits = RateLimitSettings(max_attempts=1)
+        gw = Gateway(settings, limits, clock=SystemClock(), rng=random.Random(1))
+        with gw, pytest.raises(GatewayError, match="deadline"):
+            gw.seller()
+    finally:
+        dripper.close()
+    assert dripper.sent < 390  # the client gave up well before the body was complete
