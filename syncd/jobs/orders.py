@@ -145,6 +145,7 @@ def run(ctx: JobContext) -> JobOutcome:
         ("orders_seen", "items_new", "units_sold", "units_restocked", "not_ours", "pages"), 0
     )
     counts["units_pre_adjusted"] = 0
+    counts["units_without_row"] = 0
     orders_seen: set[str] = set()
     newest: datetime | None = None
     for batch in keyset_batches(
@@ -185,3 +186,4 @@ def _tally(counts: dict[str, int], steps: Sequence[ItemStep], booked: Booked | N
     counts["units_sold"] += booked.units_sold
     counts["units_pre_adjusted"] += booked.units_consumed
     counts["units_restocked"] += booked.units_restocked
+    counts["units_without_row"] += booked.units_without_row

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ class Booked:
     units_consumed: int = 0
     units_restocked: int = 0
     not_ours: int = 0
+    units_without_row: int = 0  # sold on a sku whose inventory row is gone: nothing to take off
 
 
 def status_text(text: str) -> str:
@@ -132,6 +133,32 @@ def _move_stock(session: Session, deltas: Iterable[tuple[str, int]]) -> None:
         session.connection().execute(stmt, params)
 
 
+def _with_rows(session: Session, skus: Iterable[str]) -> set[str]:
+    """The skus that still have an inventory row, locked (Postgres) until the transaction ends,
+    so a row deleted meanwhile cannot make a ledger row claim a stock change that hit nothing."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return set()
+    query = (
+        select(InventoryItem.sku)
+        .where(InventoryItem.sku.in_(wanted))
+        .order_by(InventoryItem.sku)
+        .with_for_update()
+    )
+    return set(session.scalars(query))
+
+
+def _sold(session: Session, item_ids: Iterable[str]) -> set[str]:
+    """Items whose sale is on the ledger (only those took anything off local stock)."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return set()
+    query = select(StockLedger.source_id).where(
+        StockLedger.reason == "sale", StockLedger.source_id.in_(ids)
+    )
+    return set(session.scalars(query))
+
+
 def _lower_last_pushed(session: Session, units: Counter[str]) -> None:
     # The remote lost these units at checkout; the listings sync must expect that (P in the
     # three-way rule), or it would take the same sale off local stock a second time.
@@ -152,8 +179,11 @@ def apply_steps(session: Session, steps: Sequence[ItemStep], now: datetime) -> B
     booked = Booked()
     claimed = _claim(session, [s for s in steps if s.new], now)
     booked.items_new = len(claimed)
+    touched = [s.sku for s in steps if s.sku is not None and (s.new or s.restock)]
+    with_rows = _with_rows(session, touched)
     sales: list[tuple[str, str, int]] = []
     consumed: dict[str, int] = {}
+    lowered: Counter[str] = Counter()
     for step in steps:
         if step.new and step.item.id in claimed:
             if step.sku is None:
@@ -161,9 +191,15 @@ def apply_steps(session: Session, steps: Sequence[ItemStep], now: datetime) -> B
                 continue
             consumed[step.item.id] = _consume(session, step)
             planned = sum(t.quantity for t in step.consumed)
-            sales.append((step.sku, step.item.id, -(step.sold + planned - consumed[step.item.id])))
+            units = step.sold + planned - consumed[step.item.id]
+            if step.sku not in with_rows:
+                # No row to take it off: no sale on the ledger (so no restock either). The
+                # listing still lost the units at checkout.
+                booked.units_without_row += units
+                lowered[step.sku] += units
+                continue
+            sales.append((step.sku, step.item.id, -units))
     sold = _ledger(session, "sale", sales, now)
-    lowered: Counter[str] = Counter()
     for sku, item_id, delta in sales:
         if item_id in sold:
             booked.units_sold += -delta + consumed[item_id]
@@ -196,10 +232,10 @@ def apply_steps(session: Session, steps: Sequence[ItemStep], now: datetime) -> B
     ]
     if history:
         session.execute(insert(OrderItemStatus), history)
-    restocks = [
-        (s.sku, s.item.id, s.restock)
-        for s in steps
-        if s.restock and s.sku is not None and (not s.new or s.item.id in claimed)
+    due = [
+        s for s in steps if s.restock and s.sku in with_rows and (not s.new or s.item.id in claimed)
     ]
+    on_ledger = _sold(session, [s.item.id for s in due])
+    restocks = [(s.sku, s.item.id, s.restock) for s in due if s.sku and s.item.id in on_ledger]
     booked.units_restocked = sum(_ledger(session, "cancel", restocks, now).values())
     return booked

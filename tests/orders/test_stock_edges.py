@@ -9,10 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 from orders_env import OrdersEnv, close_env, open_env
+from sqlalchemy import delete
 
+from syncd.core.inventory import InventoryRow, import_changes
 from syncd.core.ledger import adjust_source
-from syncd.storage.inventory import adjust_stock, load_rows
-from syncd.storage.tables import ListingLink
+from syncd.storage.inventory import adjust_stock, apply_import, load_rows
+from syncd.storage.tables import InventoryItem, ListingLink
 
 REWOUND = "2000-01-01T00:00:00.000Z"
 
@@ -75,3 +77,34 @@ def test_a_status_longer_than_its_column_is_not_a_change_each_time_it_is_read(
     env.set_cursor(REWOUND)
     env.run()
     assert env.item_statuses(item_id) == [odd[:32]]
+
+
+def _reimport(env: OrdersEnv, sku: str, urn: str, quantity: int) -> None:
+    row = InventoryRow(sku, urn, "NM", "English", 150, quantity)
+    with env.app.db.transaction() as session:
+        changes = import_changes([row], load_rows(session))
+        apply_import(session, changes, import_id="again", now=env.clock.now())
+
+
+def test_a_sale_on_a_deleted_inventory_row_moves_no_stock_and_its_cancel_none(
+    env: OrdersEnv,
+) -> None:
+    """The seller removed the row (the listing is still up until the next listings sync) and a
+    buyer checks out. Nothing comes off: there is no row. If the seller then counts the card in
+    again and the buyer cancels before dispatch, the cancellation must not add a unit that never
+    came off."""
+    (sku,) = env.listed(1, quantity=3)
+    urn = _urn(env, sku)
+    with env.app.db.transaction() as session:
+        session.execute(delete(InventoryItem).where(InventoryItem.sku == sku))
+    order = env.sandbox.purchase(env.listing_of[sku], 2)
+    outcome = env.run()
+    assert (outcome.counts["units_sold"], outcome.counts["units_without_row"]) == (0, 2)
+    assert env.stock() == {}
+    assert env.last_pushed(sku) == 1  # the listing still lost the units at checkout
+    assert env.ledger("sale") == []  # no row claims that stock moved
+    _reimport(env, sku, urn, 3)
+    env.sandbox.cancel_item(order["items"][0]["id"])
+    env.run()
+    assert env.stock() == {sku: 3}
+    assert env.ledger("cancel") == []
