@@ -98,6 +98,11 @@ class Remote:
     def live(self) -> bool:
         return self.fields.quantity > 0
 
+    def other_card(self, urn: str) -> bool:
+        """True when the listing shows a card other than ``urn``. Managem cannot change a
+        listing's urn; an empty one (a read that left out the item) is not taken as another."""
+        return bool(self.fields.urn) and self.fields.urn != urn
+
     def age_key(self) -> tuple[str, str]:
         """Sort key, oldest first: creation instant, then id so ties are still deterministic."""
         return (sortable_instant(self.created_at), self.listing_id)

@@ -5,6 +5,8 @@ Rules (design.md §2), sku by sku, in this order:
 1. A sku in ``hold`` (a write whose outcome the shell has not resolved) gets nothing.
    A sku whose link recorded a rejection of exactly the fields now desired gets nothing; any
    change to the row retries it.
+   Listings of the sku that show another card than the row (its urn changed; Managem cannot
+   change a listing's urn) are taken off sale and left out of rules 2–5 (``reconcile``).
 2. At most one live owned listing per sku: the linked one is kept, else the oldest; the rest
    get ``REPAIR_DELETE``. Soft-deleted duplicates are left alone (they are not on sale).
 3. A live listing: quantity by the three-way rule (``quantity``), every other field from the
@@ -77,7 +79,9 @@ def make_plan(
         {
             sku: want.fields
             for sku, want in wants.items()
-            if want.fields.quantity > 0 and sku not in ownership.owned
+            if want.fields.quantity > 0
+            # Listings of another card do not count: they can never be this row's listing.
+            and all(r.other_card(want.fields.urn) for r in ownership.owned.get(sku, ()))
         },
         frozen=hold | rejected.keys(),
     )

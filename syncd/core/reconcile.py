@@ -46,6 +46,8 @@ def reconcile_sku(
     adoption: Adoption,
 ) -> None:
     linked_id = link.listing_id if link else None
+    if want is not None:
+        want, owned = _other_cards_off_sale(decisions, sku, want, link, owned)
     live = [r for r in owned if r.live]
     kept = pick_one(live, linked_id)
     if kept is not None:
@@ -63,6 +65,33 @@ def reconcile_sku(
             _restock(decisions, sku, want, link, revive)
     elif want is not None and want.fields.quantity > 0:
         _adopt_or_create(decisions, sku, want, link, adoption)
+
+
+def _other_cards_off_sale(
+    decisions: Decisions, sku: str, want: Desired, link: Link | None, owned: tuple[Remote, ...]
+) -> tuple[Desired, tuple[Remote, ...]]:
+    """Set aside the sku's listings of another card; returns the row and the listings left.
+
+    Managem cannot change a listing's urn (``PUT`` has none), so when the row's urn changed no
+    write to the old listing can make it the row's listing: a live one is soft-deleted, none is
+    ever restocked, and the rules go on with the listings of the row's card (a create when there
+    is none). A decrease on the linked old listing is still real stock gone: it is taken, and
+    the row goes on with what is left.
+    """
+    same = tuple(r for r in owned if not r.other_card(want.fields.urn))
+    for other in owned:
+        if not other.other_card(want.fields.urn):
+            continue
+        decision = three_way_quantity(
+            want.fields.quantity, other.fields.quantity, _pushed(link, other)
+        )
+        if decision.taken:
+            decisions.take_stock(sku, other, decision.taken)
+            want = Desired(sku, want.fields.with_quantity(want.fields.quantity - decision.taken))
+        if other.live:
+            reason = f"urn changed to {want.fields.urn}; a listing's card cannot be changed"
+            decisions.actions.append(_delete(Op.DELETE, sku, other, reason))
+    return want, same
 
 
 def _sync_live(

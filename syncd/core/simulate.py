@@ -1,8 +1,9 @@
 """What Managem would look like after a plan, computed without Managem.
 
 Used by the planner's tests and handy for dry runs: every write succeeds, creates get fresh
-ids and ``reference`` = sku, updates replace the fields, deletes set quantity 0. It models no
-failure (423, 4xx, timeouts) and no search-index lag; it is not the sandbox server.
+ids and ``reference`` = sku, updates replace every field but the urn (Managem cannot change
+it), deletes set quantity 0. It models no failure (423, 4xx, timeouts) and no search-index
+lag; it is not the sandbox server.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def apply_to_remote(
             listings[action.listing_id] = replace(current, fields=current.fields.with_quantity(0))
         else:
             assert action.fields is not None
-            listings[action.listing_id] = replace(
-                current, reference=action.sku, fields=action.fields
-            )
+            # Managem cannot change a listing's urn: an update keeps the one it has.
+            fields = replace(action.fields, urn=current.fields.urn)
+            listings[action.listing_id] = replace(current, reference=action.sku, fields=fields)
     return list(listings.values())

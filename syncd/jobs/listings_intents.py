@@ -82,7 +82,7 @@ def settle(
     for sku, link in current.items():
         if link.listing_id is not None:
             continue
-        found = _kept(by_reference.get(sku, ()))
+        found = _kept(by_reference.get(sku, ()), link.urn)
         if found is not None:
             settled.change(sku, listing_id=found.listing_id)
         elif link.created_at is not None and link.created_at > young:
@@ -97,12 +97,12 @@ def _settle_create(
     links: Mapping[str, LinkRow],
     young: datetime,
 ) -> None:
-    kept = _kept(found)
+    sent = fields_from_payload(intent.payload)
+    kept = _kept(found, sent.urn)
     if kept is not None:
         settled.intent_states[intent.id] = ("resolved_applied", f"listing {kept.listing_id}")
         link = links.get(intent.sku)
         if link is None or link.listing_id is None:
-            sent = fields_from_payload(intent.payload)
             settled.change(
                 intent.sku,
                 listing_id=kept.listing_id,
@@ -158,9 +158,13 @@ def _settle_write(
         settled.change(intent.sku, last_pushed_quantity=quantity)
 
 
-def _kept(found: Iterable[MirrorRow]) -> MirrorRow | None:
-    """The listing that stands for a sku: the oldest live one, else the oldest."""
-    rows = {row.listing_id: row for row in found}
+def _kept(found: Iterable[MirrorRow], urn: str) -> MirrorRow | None:
+    """The listing that stands for a sku: the oldest live one, else the oldest.
+
+    Only listings of ``urn`` (what was created) count when it is known: a listing of the card
+    the row showed before its urn changed keeps the sku's reference but is not the new one.
+    """
+    rows = {row.listing_id: row for row in found if not (urn and row.urn) or row.urn == urn}
     remotes = [row.remote() for row in rows.values()]
     chosen = pick_one([r for r in remotes if r.live], None) or pick_one(remotes, None)
     return rows[chosen.listing_id] if chosen is not None else None

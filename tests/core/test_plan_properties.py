@@ -117,6 +117,9 @@ def check_a_remote_decrease_is_taken_into_stock(world: World, plan: Plan) -> Non
         assert adjustment.delta == -decrease
         assert adjustment.remote_quantity == listing.fields.quantity
         local = wants[link.sku].fields.quantity
+        if listing.fields.urn != wants[link.sku].fields.urn:
+            assert after[listing.listing_id].fields.quantity == 0  # another card: off sale
+            continue
         assert after[listing.listing_id].fields.quantity == max(local - decrease, 0)
         if local <= pushed:
             assert after[listing.listing_id].fields.quantity <= listing.fields.quantity
@@ -154,7 +157,19 @@ def check_plan_shape(world: World, plan: Plan, batch_size: int) -> None:
         assert len(urns) == len(set(urns)) == len(batch)
     phases = [a.phase() for a in plan.actions]
     assert phases == sorted(phases)
-    writes = Counter(a.sku for a in plan.actions if a.op is not Op.REPAIR_DELETE)
+    # One write per sku, besides repairs and taking a listing of another card off sale.
+    wants = {d.sku: d.fields.urn for d in world.desired}
+    urn_of = {r.listing_id: r.fields.urn for r in world.remote}
+    other_card = {
+        a.listing_id
+        for a in plan.actions
+        if a.op is Op.DELETE and a.sku in wants and urn_of[str(a.listing_id)] != wants[a.sku]
+    }
+    writes = Counter(
+        a.sku
+        for a in plan.actions
+        if a.op is not Op.REPAIR_DELETE and a.listing_id not in other_card
+    )
     assert max(writes.values(), default=0) <= 1
     targets = [a.listing_id for a in plan.actions if a.listing_id is not None]
     assert len(targets) == len(set(targets))

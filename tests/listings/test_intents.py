@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -129,3 +130,23 @@ def test_payload_round_trip() -> None:
     assert fields_from_payload(draft.to_create_body()) == fields
     assert fields_from_payload(draft.to_update_body(), urn="urn:a") == fields
     assert draft.to_create_body()["reference"] == "s1"
+
+
+def test_an_id_is_learnt_only_from_a_listing_of_the_linked_card() -> None:
+    # The row's urn changed: the old card's listing (soft-deleted, same reference) is not the
+    # new listing, which the search index has not shown yet.
+    old_card = {"OLD": _mirror("OLD", "s1", quantity=0, created="2025-01-01T00:00:00.000Z")}
+    link = LinkRow(
+        "s1", None, "urn:b", last_pushed_quantity=3, created_at=NOW - timedelta(seconds=600)
+    )
+    settled = settle([], old_card, {"s1": link}, now=NOW, grace=GRACE)
+    assert settled.links({"s1": link})["s1"].listing_id is None
+
+
+def test_an_open_create_is_not_resolved_by_a_listing_of_another_card() -> None:
+    old_card = {"OLD": _mirror("OLD", "s1", quantity=0, created="2025-01-01T00:00:00.000Z")}
+    intent = replace(_intent("create", age=5), payload={**_intent("create", age=5).payload})
+    intent.payload["urn"] = "urn:b"
+    settled = settle([intent], old_card, {}, now=NOW, grace=GRACE)
+    assert settled.intent_states == {}
+    assert "s1" in settled.hold  # still within the grace: waiting for the index

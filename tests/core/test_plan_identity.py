@@ -1,0 +1,76 @@
+"""A row whose card (urn) changed: Managem cannot change a listing's urn (``PUT`` has no urn,
+managem-api.md §4.1), so no write to the old listing can ever make it the row's listing."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from planner_model import card, listing
+
+from syncd.core.listing import Desired, Link
+from syncd.core.plan import Action, Op, Plan, make_plan
+from syncd.core.simulate import apply_to_remote
+
+OLD = "2025-01-01T00:00:00.000Z"
+
+
+def test_a_changed_urn_takes_the_old_listing_off_sale_and_creates_one_of_the_new_card() -> None:
+    plan = make_plan(
+        [Desired("s1", card("urn:b", 3))],
+        [listing("r1", "s1", card("urn:a", 3))],
+        [Link("s1", "r1", 3)],
+    )
+    assert [(a.op, a.listing_id) for a in plan.actions] == [
+        (Op.DELETE, "r1"),
+        (Op.CREATE, None),
+    ]
+    assert plan.actions[1].fields == card("urn:b", 3)
+    assert "urn" in plan.actions[0].reason
+
+
+def test_a_soft_deleted_listing_of_another_card_is_not_restocked() -> None:
+    plan = make_plan(
+        [Desired("s1", card("urn:b", 2))],
+        [listing("r1", "s1", card("urn:a", 0))],
+        [Link("s1", "r1", 0)],
+    )
+    [action] = plan.actions
+    assert (action.op, action.fields) == (Op.CREATE, card("urn:b", 2))
+
+
+def test_a_decrease_on_the_old_card_is_still_taken_into_stock() -> None:
+    plan = make_plan(
+        [Desired("s1", card("urn:b", 5))],
+        [listing("r1", "s1", card("urn:a", 3))],
+        [Link("s1", "r1", 5)],  # two went on Managem that no order explains yet
+    )
+    assert [(a.delta, a.remote_quantity) for a in plan.adjustments] == [(-2, 3)]
+    create = plan.actions[-1]
+    assert (create.op, create.fields) == (Op.CREATE, card("urn:b", 3))
+
+
+def test_the_right_card_is_kept_and_the_other_taken_off_sale() -> None:
+    # A failed delete left the old card live next to the new one: keep the new card.
+    plan = make_plan(
+        [Desired("s1", card("urn:b", 2))],
+        [listing("old", "s1", card("urn:a", 2), OLD), listing("new", "s1", card("urn:b", 2))],
+        [Link("s1", "old", 2)],
+    )
+    assert [(a.op, a.listing_id) for a in plan.actions] == [(Op.DELETE, "old")]
+    assert dict(plan.links) == {"s1": "new"}
+
+
+def test_a_listing_read_without_its_card_is_not_taken_for_another_card() -> None:
+    plan = make_plan(
+        [Desired("s1", card("urn:b", 2))],
+        [listing("r1", "s1", card("", 2))],
+        [Link("s1", "r1", 2)],
+    )
+    assert [a.op for a in plan.actions] == [Op.UPDATE]  # the urn is not sent; nothing deleted
+
+
+def test_the_simulated_remote_keeps_a_listing_urn_on_update() -> None:
+    update = Action(Op.UPDATE, "s1", "r1", card("urn:b", 3, price=999), "update: urn, price")
+    plan = Plan((update,), (), (), MappingProxyType({"s1": "r1"}), (), None, 0)
+    [after] = apply_to_remote(plan, [listing("r1", "s1", card("urn:a", 3))])
+    assert after.fields == card("urn:a", 3, price=999)
