@@ -103,11 +103,19 @@ def _settle_create(
         settled.intent_states[intent.id] = ("resolved_applied", f"listing {kept.listing_id}")
         link = links.get(intent.sku)
         if link is None or link.listing_id is None:
+            pushed = sent.quantity
+            if (
+                link is not None
+                and link.last_pushed_digest == sent.content_digest()
+                and link.last_pushed_quantity is not None
+            ):
+                # Recorded for this create and lowered since by the sales the orders job booked.
+                pushed = min(pushed, link.last_pushed_quantity)
             settled.change(
                 intent.sku,
                 listing_id=kept.listing_id,
                 urn=sent.urn,
-                last_pushed_quantity=sent.quantity,
+                last_pushed_quantity=pushed,
                 last_pushed_digest=sent.content_digest(),
                 created_at=link.created_at if link and link.created_at else intent.created_at,
                 rejected_digest=None,

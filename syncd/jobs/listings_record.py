@@ -200,6 +200,8 @@ class Recorder:
                 if isinstance(error, AuthError):
                     self.auth_error = str(error)
                 finish_intents(session, ids, state, now=now, detail=detail)
+                if state == "ambiguous":
+                    self._write_links(session, _maybe_created(batch), now)
                 self.tally[state] += len(ids)
                 self.problems.append(f"bulk create of {len(ids)}: {state} ({detail})")
                 self.log.warning("bulk_create_" + state, entries=len(ids), detail=detail)
@@ -222,6 +224,7 @@ class Recorder:
                     self.problem("rejected", action, BULK_FAILED)
                 else:
                     states.setdefault("ambiguous", []).append(intent_id)
+                    changes.update(_maybe_created((action,)))
                     self.problem("ambiguous", action, "missing from the bulk answer")
             for state, group in states.items():
                 finish_intents(
@@ -310,6 +313,20 @@ def _pushed(listing_id: str | None, urn: str, fields: ListingFields) -> dict[str
         "rejected_reason": None,
         "rejected_at": None,
     }
+
+
+def _maybe_created(batch: tuple[Action, ...]) -> dict[str, dict[str, Any]]:
+    """Link columns for creates whose outcome is unknown: what was sent, no id.
+
+    With a link row in place the orders job lowers ``last_pushed_quantity`` for each sale it
+    books on the listing before the next sync finds it (the listing may well exist), so
+    settling the create does not take that sale off stock a second time.
+    """
+    changes = {}
+    for action in batch:
+        assert action.fields is not None
+        changes[action.sku] = _pushed(None, action.fields.urn, action.fields)
+    return changes
 
 
 def _payload(action: Action, draft: ListingDraft | None) -> dict[str, Any]:

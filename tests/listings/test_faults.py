@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from syncd.jobs import orders
+from syncd.jobs.runner import run_job
 from syncd.storage.tables import WriteIntent
 
 GRACE = 2.0
@@ -236,3 +238,25 @@ def test_an_unknown_decrease_is_neither_lost_nor_taken_as_a_sale(
         assert updates == ["resolved_applied"]
     else:  # it did not: sent again
         assert updates == ["resolved_absent", "ok"]
+
+
+def test_a_sale_on_an_ambiguous_create_is_taken_off_stock_once(make_world: Any) -> None:
+    # The bulk create was applied but its answer lost; the card sells, and the orders job books
+    # the sale before the listings sync has linked the listing.
+    world = make_world(safety={"ambiguous_grace": GRACE})
+    world.stock(2, quantity=3)
+    world.sandbox.script_faults(
+        [{"method": "POST", "path": "/seller/listings/bulk", "fault": "ambiguous"}]
+    )
+    assert world.sync().counts["ambiguous"] == 2
+    listing_id = world.live()["sku-00000"][0]["id"]
+    world.sandbox.purchase(listing_id, 1)
+    orders_outcome = run_job(world.app, "orders", orders.run)
+    assert orders_outcome.status == "ok", orders_outcome.message
+    assert world.quantity("sku-00000") == 2
+
+    world.advance(GRACE + 1)
+    outcome = world.sync()
+    assert outcome.status == "ok", outcome.message
+    assert world.quantity("sku-00000") == 2  # the sale once, not again as a remote decrease
+    world.assert_converged()
