@@ -4,7 +4,8 @@ Rules (design.md §2), sku by sku, in this order:
 
 1. A sku in ``hold`` (a write whose outcome the shell has not resolved) gets nothing.
    A sku whose link recorded a rejection of exactly the fields now desired gets nothing; any
-   change to the row retries it.
+   change to the row retries it. Nor does a sku with leading or trailing spaces (Managem trims
+   a reference, so its listing could never be found again).
    Listings of the sku that show another card than the row (its urn changed; Managem cannot
    change a listing's urn) are taken off sale and left out of rules 2–5 (``reconcile``).
 2. At most one live owned listing per sku: the linked one is kept, else the oldest; the rest
@@ -67,6 +68,9 @@ def make_plan(
         wants.keys() | link_of.keys(),
         {listing_id: link.sku for listing_id, link in sku_of_listing.items()},
     )
+    # Managem trims a reference (managem-api.md §4.1): a listing made for such a sku would never
+    # be found under it again, and would be created again every cycle.
+    untrimmed = {sku for sku in wants if sku != sku.strip()}
     rejected = {
         sku: link
         for sku, link in link_of.items()
@@ -83,7 +87,7 @@ def make_plan(
             # Listings of another card do not count: they can never be this row's listing.
             and all(r.other_card(want.fields.urn) for r in ownership.owned.get(sku, ()))
         },
-        frozen=hold | rejected.keys(),
+        frozen=hold | rejected.keys() | untrimmed,
     )
 
     decisions = Decisions()
@@ -94,6 +98,9 @@ def make_plan(
             decisions.leave_alone(
                 sku, link, Note(sku, NoteKind.HELD, "held by the shell; nothing planned")
             )
+        elif sku in untrimmed:
+            detail = "the sku starts or ends with a space, which Managem trims; fix the sku"
+            decisions.leave_alone(sku, link, Note(sku, NoteKind.REJECTED, detail))
         elif sku in rejected:
             reason = rejected[sku].rejected_reason or "no reason recorded"
             decisions.leave_alone(

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from planner_model import card, listing
 
 from syncd.core.listing import Desired, Link
-from syncd.core.plan import Action, Op, Plan, make_plan
+from syncd.core.plan import Action, NoteKind, Op, Plan, make_plan
 from syncd.core.simulate import apply_to_remote
 
 OLD = "2025-01-01T00:00:00.000Z"
@@ -74,3 +74,13 @@ def test_the_simulated_remote_keeps_a_listing_urn_on_update() -> None:
     plan = Plan((update,), (), (), MappingProxyType({"s1": "r1"}), (), None, 0)
     [after] = apply_to_remote(plan, [listing("r1", "s1", card("urn:a", 3))])
     assert after.fields == card("urn:a", 3, price=999)
+
+
+def test_a_sku_with_spaces_around_it_gets_a_note_and_no_write() -> None:
+    plan = make_plan(
+        [Desired("padded ", card("urn:a", 2)), Desired("ok", card("urn:b", 1))],
+        [listing("r0", None, card("urn:a", 2))],  # would otherwise be adopted
+        [],
+    )
+    assert [(a.op, a.sku) for a in plan.actions] == [(Op.CREATE, "ok")]
+    assert [(n.sku, n.kind) for n in plan.notes] == [("padded ", NoteKind.REJECTED)]

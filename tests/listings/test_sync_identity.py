@@ -51,3 +51,20 @@ def test_a_renamed_row_moves_to_a_new_listing(world: Any) -> None:
     world.assert_converged()
     assert world.live()["renamed-0"][0]["id"] != ids["sku-00000"]
     assert world.quantity("renamed-0") == 2
+
+
+def test_a_sku_managem_would_trim_is_reported_not_created_again_and_again(world: Any) -> None:
+    # A till wrote the row directly; Managem trims a reference, so a listing created for this
+    # sku would never be found again under it.
+    world.stock(1)
+    with world.app.db.transaction() as session:
+        session.execute(
+            update(InventoryItem).where(InventoryItem.sku == "sku-00000").values(sku="padded ")
+        )
+    outcomes = []
+    for _ in range(3):
+        outcomes.append(world.sync())
+        world.advance(10)
+    assert sum(len(found) for found in world.live().values()) == 0
+    assert outcomes[-1].status == "ok"
+    assert outcomes[-1].counts.get("rejected", 0) == 0
