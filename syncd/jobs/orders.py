@@ -108,6 +108,11 @@ def _page(
     asked = remote.references(sorted(new_listings - set(local)))  # HTTP outside any transaction
     now = app.clock.now()
     with app.db.transaction() as session:
+        if not ctx.dry_run:
+            # Write before reading: on SQLite the first write takes the write lock (waiting out
+            # a till's UPDATE); after a read, a till committing meanwhile fails our first write
+            # with "database is locked" (the WAL snapshot is stale) and the page with it.
+            save_orders(session, orders, now)
         owned = inventory_skus(session, set(asked.values()))
         sku_of = {**local, **{lid: ref for lid, ref in asked.items() if ref in owned}}
         known = known_items(session, ids)
@@ -115,7 +120,6 @@ def _page(
         steps = plan_items(items, known, sku_of, open_adjustments(session, skus))
         if ctx.dry_run:
             return steps, None
-        save_orders(session, orders, now)
         booked = apply_steps(session, steps, now)
         if cursor is not None:
             set_cursor(session, CURSOR, cursor, now=now)
