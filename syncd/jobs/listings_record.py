@@ -3,8 +3,8 @@
 Every answer is recorded in one transaction (intent state, link, mirror row, own price), so a
 run that dies between two answers leaves each write either recorded or still ``pending`` for
 the next run to resolve. What an answer means is decided here: ok; a 4xx for the item
-(recorded on the link, skipped until the item changes); 423 on a delete (left for the next
-cycle); 401/403 (nothing happened; the run stops); anything else is ambiguous and resolved from
+(recorded on the link, skipped until the item changes); 423, locked by holds (left for the
+next cycle); 401/403 (nothing happened; the run stops); anything else is ambiguous and resolved from
 the mirror next run (``listings_intents``). It also books remote decreases into local stock and
 keeps links pointing at the listings the plan keeps. It sends nothing and decides no writes.
 """
@@ -127,7 +127,8 @@ class Recorder:
                 finish_intents(session, [intent_id], "ok", now=now)
                 self._record_written(session, action, answer.listing, now)
                 self.tally[_COUNT_OF[action.op]] += 1
-            elif isinstance(error, Rejected) and error.status == 423 and action.op in DELETES:
+            elif isinstance(error, Rejected) and error.status == 423:
+                # Holds come and go (baskets, checkout): not a verdict on the item.
                 finish_intents(session, [intent_id], "failed", now=now, detail=LOCKED)
                 self.tally["locked"] += 1
                 self.log.info("listing_locked", sku=sku, listing_id=action.listing_id)

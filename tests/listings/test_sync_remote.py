@@ -136,3 +136,21 @@ def test_a_rejected_update_waits_for_a_change_and_a_locked_delete_for_the_next_c
     outcome = world.sync()
     assert outcome.status == "ok" and outcome.counts["updated"] == 1
     world.assert_converged()
+
+
+def test_a_locked_update_is_tried_again_next_cycle_not_recorded_as_rejected(world: Any) -> None:
+    world.stock(2, quantity=5)
+    _learn(world)
+    world.set_row("sku-00000", quantity=1)  # sold in the shop: the listing must go down
+    world.sandbox.script_faults(
+        [{"method": "PUT", "path": "/seller/listings/", "fault": "error", "status": 423}]
+    )
+    outcome = world.sync()
+    assert outcome.counts["locked"] == 1 and "rejected" not in outcome.message
+    link = {link.sku: link for link in world.rows(ListingLink)}["sku-00000"]
+    assert link.rejected_digest is None
+
+    world.sandbox.script_faults([])
+    outcome = world.sync()
+    assert outcome.status == "ok" and outcome.counts["updated"] == 1
+    world.assert_converged()
