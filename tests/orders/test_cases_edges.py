@@ -4,6 +4,7 @@ timestamps), with an in-process remote on SQLite and Postgres."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -82,3 +83,21 @@ def test_a_status_longer_than_its_column_is_no_change_and_no_alert_on_reread(
     assert (again.counts["status_changes"], again.counts["alerts"]) == (0, 0)
     with app.db.transaction() as session:
         assert len(session.scalars(select(CaseStatus.id)).all()) == 1
+
+
+def test_null_timestamps_warn_once_counted_from_first_sight_and_never_when_escalated(
+    world: tuple[App, CaseRemote],
+) -> None:
+    app, remote = world
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    remote.cases["c1"] = case("c1", "OPEN", None, None)
+    remote.cases["c2"] = case("c2", "ESCALATED", None, None)
+    remote.cases["c3"] = case("c3", "CLOSED", None, None)
+    run(app)
+    clock.advance(timedelta(days=5, hours=23).total_seconds())
+    assert run(app).counts["escalation_warnings"] == 0
+    clock.advance(timedelta(hours=2).total_seconds())
+    assert run(app).counts["escalation_warnings"] == 1  # c1 only
+    clock.advance(timedelta(days=3).total_seconds())
+    assert run(app).counts["escalation_warnings"] == 0
