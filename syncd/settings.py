@@ -36,6 +36,9 @@ class DatabaseSettings(BaseModel):
     migrate_on_start: bool = Field(
         default=True, description="`syncd run` upgrades the schema (under its lock) at start"
     )
+    history_days: int = Field(
+        default=90, ge=1, description="finished job runs and write intents kept this many days"
+    )
 
     @field_validator("url")
     @classmethod

@@ -15,6 +15,9 @@ One run, in order:
 3. Retention: snapshots older than ``prices.keep_all_days`` thin to the newest one per card per
    UTC day (``core.prices.thin``), one day per transaction, remembered by the
    ``prices_thinned_until`` cursor so a run only looks at days it has not thinned yet.
+4. Housekeeping: job runs and finished write intents older than ``database.history_days`` are
+   dropped (``storage.history``), so months of polling do not pile up. It rides on this job
+   because it is the daily one.
 
 ``ctx.stop`` is checked between batches; a stopped run keeps what it stored. A dry run looks up
 and reports but writes nothing. This module must not hold SQL or decide anything itself.
@@ -44,6 +47,7 @@ from syncd.jobs.price_backfill import ProgressBar, backfill
 from syncd.jobs.runner import JobContext, JobOutcome
 from syncd.storage import Database
 from syncd.storage import prices as store
+from syncd.storage.history import prune_history
 from syncd.storage.runs import get_cursor, set_cursor
 
 if TYPE_CHECKING:
@@ -73,6 +77,10 @@ def run(ctx: JobContext) -> JobOutcome:
     if not ctx.dry_run:
         keep = app.settings.prices.keep_all_days
         counts["thinned"] = thin_snapshots(app.db, now=taken_at, keep_all_days=keep)
+        before = taken_at - timedelta(days=app.settings.database.history_days)
+        with app.db.transaction() as session:
+            pruned = prune_history(session, before=before)
+        counts["pruned_runs"], counts["pruned_intents"] = pruned.job_runs, pruned.intents
     app.metrics.set("syncd_prices_cards", len(urns))
     app.metrics.inc("syncd_price_snapshots_total", counts.get("snapshots", 0))
     return JobOutcome("ok", counts)

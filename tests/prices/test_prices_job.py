@@ -19,7 +19,14 @@ from syncd.jobs.price_backfill import ProgressBar
 from syncd.jobs.prices import run
 from syncd.jobs.runner import JobContext, JobOutcome
 from syncd.sandbox import Sandbox
-from syncd.storage.tables import CatalogueItem, InventoryItem, PricePoint, PriceSnapshot
+from syncd.storage.tables import (
+    CatalogueItem,
+    InventoryItem,
+    JobRun,
+    PricePoint,
+    PriceSnapshot,
+    WriteIntent,
+)
 
 
 def run_prices(app: App, **kw: Any) -> JobOutcome:
@@ -206,3 +213,41 @@ def test_run_once_job_prices_with_backfill(
     assert main(args) == 0  # the second backfill finds nothing to fetch
     again = json.loads(capsys.readouterr().out)["prices"]
     assert again["backfill_cards"] == 0 and again["api_calls"] == 1
+
+
+def test_the_daily_run_drops_old_job_runs_and_finished_intents(
+    db_url: str, sandbox: Sandbox, clock: FakeClock
+) -> None:
+    app = make_app(db_url, clock=clock, sandbox=sandbox)
+    old = clock.now() - timedelta(days=app.settings.database.history_days + 1)
+    with app.db.transaction() as s:
+        s.execute(
+            insert(JobRun),
+            [
+                {"run_id": f"old-{n}", "job": "orders", "status": "ok", "started_at": old}
+                for n in range(3)
+            ],
+        )
+        s.execute(
+            insert(WriteIntent),
+            [
+                {
+                    "run_id": "r",
+                    "sku": sku,
+                    "op": "create",
+                    "payload": "{}",
+                    "state": state,
+                    "created_at": old,
+                    "finished_at": old,
+                }
+                for sku, state in (("a", "ok"), ("b", "ambiguous"))
+            ],
+        )
+
+    outcome = run_prices(app)
+
+    assert (outcome.counts["pruned_runs"], outcome.counts["pruned_intents"]) == (2, 1)
+    with app.db.transaction() as s:
+        assert list(s.scalars(select(JobRun.run_id))) == ["old-2"]  # the newest orders run
+        assert list(s.scalars(select(WriteIntent.sku))) == ["b"]
+    app.close()
