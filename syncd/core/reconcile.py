@@ -206,8 +206,12 @@ def _delete(op: Op, sku: str, listing: Remote, reason: str) -> Action:
 
 
 def _changes(sku: str, listing: Remote, target: ListingFields) -> tuple[str, ...]:
-    """Fields a write would change, with ``reference`` when it is not the sku yet."""
-    changed = target.diff(listing.fields)
+    """Fields a write would change, with ``reference`` when it is not the sku yet.
+
+    Never ``urn``: ``PUT`` cannot change it, and a listing of another card was set aside before
+    this point, so a differing urn here is one the read left out, and no write would settle it.
+    """
+    changed = tuple(name for name in target.diff(listing.fields) if name != "urn")
     return (*changed, "reference") if listing.reference != sku else changed
 
 

@@ -66,7 +66,18 @@ def test_a_listing_read_without_its_card_is_not_taken_for_another_card() -> None
         [listing("r1", "s1", card("", 2))],
         [Link("s1", "r1", 2)],
     )
-    assert [a.op for a in plan.actions] == [Op.UPDATE]  # the urn is not sent; nothing deleted
+    assert plan.actions == ()  # nothing deleted, and no PUT that could never settle the urn
+    assert dict(plan.links) == {"s1": "r1"}
+
+
+def test_a_listing_read_without_its_card_is_still_corrected_on_its_other_fields() -> None:
+    plan = make_plan(
+        [Desired("s1", card("urn:b", 2, price=2500))],
+        [listing("r1", "s1", card("", 2))],
+        [Link("s1", "r1", 2)],
+    )
+    [action] = plan.actions
+    assert (action.op, action.changed) == (Op.UPDATE, ("price",))
 
 
 def test_the_simulated_remote_keeps_a_listing_urn_on_update() -> None:
