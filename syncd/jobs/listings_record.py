@@ -117,8 +117,21 @@ class Recorder:
             )
             for action, draft in entries
         ]
+        now = self.clock.now()
         with self.db.transaction() as session:
-            return add_intents(session, self.run_id, intents, now=self.clock.now())
+            ids = add_intents(session, self.run_id, intents, now=now)
+            # If the process dies once this is sent, the orders job needs a link row to lower
+            # for the sales it books on the new listing (see ``_maybe_created``).
+            first = tuple(
+                action
+                for action, _draft in entries
+                if action.op is Op.CREATE
+                and (
+                    self.links.get(action.sku) is None or self.links[action.sku].listing_id is None
+                )
+            )
+            self._write_links(session, _maybe_created(first), now)
+            return ids
 
     def record(self, action: Action, intent_id: int, answer: Answer) -> None:
         now, error, sku = self.clock.now(), answer.error, action.sku
@@ -317,7 +330,8 @@ def _pushed(listing_id: str | None, urn: str, fields: ListingFields) -> dict[str
 
 
 def _maybe_created(batch: tuple[Action, ...]) -> dict[str, dict[str, Any]]:
-    """Link columns for creates whose outcome is unknown: what was sent, no id.
+    """Link columns for creates whose outcome is unknown (not answered yet, or answered
+    ambiguously): what was sent, no id.
 
     With a link row in place the orders job lowers ``last_pushed_quantity`` for each sale it
     books on the listing before the next sync finds it (the listing may well exist), so

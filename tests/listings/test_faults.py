@@ -260,3 +260,38 @@ def test_a_sale_on_an_ambiguous_create_is_taken_off_stock_once(make_world: Any) 
     assert outcome.status == "ok", outcome.message
     assert world.quantity("sku-00000") == 2  # the sale once, not again as a remote decrease
     world.assert_converged()
+
+
+class _Killed(BaseException):
+    """The process dying: nothing after this point runs, nothing is rolled back."""
+
+
+@pytest.mark.slow
+def test_a_sale_on_a_create_whose_run_died_before_recording_it_is_taken_off_once(
+    make_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bulk create reached Managem and the process died before writing the answer down:
+    # the intents stay pending. The card sells before the next sync has linked the listing.
+    world = make_world(safety={"ambiguous_grace": GRACE})
+    world.stock(2, quantity=3)
+
+    def die(*_args: Any, **_kwargs: Any) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr("syncd.jobs.listings_record.Recorder.record_bulk", die)
+        with pytest.raises(_Killed):
+            world.sync()
+    assert {i.state for i in world.rows(WriteIntent)} == {"pending"}
+    listing_id = world.live()["sku-00000"][0]["id"]
+    world.sandbox.purchase(listing_id, 1)
+    orders_outcome = run_job(world.app, "orders", orders.run)
+    assert orders_outcome.status == "ok", orders_outcome.message
+    assert world.quantity("sku-00000") == 2
+
+    world.advance(GRACE + 1)
+    outcome = world.sync()
+    assert outcome.status == "ok", outcome.message
+    assert world.quantity("sku-00000") == 2  # the sale once, not again as a remote decrease
+    world.assert_converged()
+    _no_duplicates(world)
