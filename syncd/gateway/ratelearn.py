@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 _WINDOW = 64
+# Answered calls remembered beyond the Remaining points (headers absent or ignored: no points).
+_KEEP_ANSWERED = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,10 @@ class RemainingTrail:
     def answered(self, seq: int, counted: bool) -> None:
         """Call ``seq`` is over; ``counted``: the server took a token for it (not a 429)."""
         self._counted[seq] = counted
+        if len(self._counted) > 2 * _KEEP_ANSWERED:
+            # Without answers carrying Remaining, ``observe`` never prunes: keep recent calls.
+            floor = seq - _KEEP_ANSWERED
+            self._counted = {s: c for s, c in self._counted.items() if s > floor}
 
     def observe(self, now: float, seq: int, remaining: float, limit: float) -> float | None:
         """Record Remaining after call ``seq``; return a lower bound on the rate if one shows."""

@@ -6,13 +6,16 @@ import random
 import socket
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
 
-from syncd.clock import SystemClock
+from syncd.clock import FakeClock, SystemClock
 from syncd.errors import ConfigError, GatewayError
-from syncd.gateway import Gateway
+from syncd.gateway import Gateway, ratelearn
+from syncd.gateway.endpoints import Lane
+from syncd.gateway.ratelimit import RateLimiter
 from syncd.settings import ManagemSettings, RateLimitSettings, load_settings
 
 SECRET = "tok-SECRET-1234567890"
@@ -97,3 +100,24 @@ def test_the_call_deadline_bounds_an_answer_dripped_byte_by_byte() -> None:
     finally:
         dripper.close()
     assert dripper.sent < 390  # the client gave up well before the body was complete
+
+
+@pytest.mark.parametrize("learn", [True, False])
+def test_answers_without_rate_headers_do_not_grow_the_limiter_for_ever(learn: bool) -> None:
+    # The daemon runs for months; a server that sends no X-RateLimit-* headers (or learning
+    # turned off) must not make the limiter keep a record of every call it ever made.
+    lim = RateLimiter(RateLimitSettings(rate=10.0, burst=5, learn_from_headers=learn), FakeClock())
+
+    def allocated_in_ratelearn(calls: int) -> int:
+        tracemalloc.start()
+        try:
+            for _ in range(calls):
+                lim.finish(lim.acquire(Lane.BULK), status=200, headers={})
+            snapshot = tracemalloc.take_snapshot()
+        finally:
+            tracemalloc.stop()
+        traces = snapshot.filter_traces([tracemalloc.Filter(True, ratelearn.__file__)])
+        return sum(stat.size for stat in traces.statistics("filename"))
+
+    allocated_in_ratelearn(20_000)  # whatever a bounded record settles at
+    assert allocated_in_ratelearn(20_000) < 200_000
