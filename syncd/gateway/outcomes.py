@@ -96,7 +96,8 @@ class Redactor:
 
 
 def server_message(response: httpx2.Response) -> str:
-    """The ``message`` of a §8.6 error body if there is one (never relied on)."""
+    """The ``message`` of a §8.6 error body if there is one (never relied on), uncut: mask the
+    credential before cutting it to length, or a token straddling the cut escapes the mask."""
     try:
         body = json.loads(response.content or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -105,9 +106,9 @@ def server_message(response: httpx2.Response) -> str:
         for key in ("message", "error"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value[:200]
+                return value
             if isinstance(value, list) and value:
-                return "; ".join(str(v) for v in value)[:200]
+                return "; ".join(str(v) for v in value)
     return ""
 
 
@@ -122,7 +123,7 @@ def status_error(
     """The error for a final non-2xx answer (429 and 5xx here only once retries are spent)."""
     status = response.status_code
     where = f"{endpoint.operation}: {response.request.method} {response.request.url.path}"
-    detail = redact(server_message(response))
+    detail = redact(server_message(response))[:200]
     text = f"{where} answered {status}" + (f": {detail}" if detail else "")
     op = endpoint.operation
     if status in (401, 403):
@@ -133,7 +134,7 @@ def status_error(
         return RateLimited(f"{text} ({why})", operation=op, retry_after=retry_after)
     if status >= 500:
         return Retriable(f"{text} ({why})", operation=op, status=status)
-    return Rejected(text, operation=op, status=status, body=redact(response.text[:500]))
+    return Rejected(text, operation=op, status=status, body=redact(response.text)[:500])
 
 
 def status_cause(response: httpx2.Response) -> httpx2.HTTPStatusError:

@@ -9,10 +9,12 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 
+import httpx2
 import pytest
+from gateway_fakes import Script, make_gateway
 
 from syncd.clock import FakeClock, SystemClock
-from syncd.errors import ConfigError, GatewayError
+from syncd.errors import ConfigError, GatewayError, Rejected
 from syncd.gateway import Gateway, ratelearn
 from syncd.gateway.endpoints import Lane
 from syncd.gateway.ratelimit import RateLimiter
@@ -121,3 +123,23 @@ def test_answers_without_rate_headers_do_not_grow_the_limiter_for_ever(learn: bo
 
     allocated_in_ratelearn(20_000)  # whatever a bounded record settles at
     assert allocated_in_ratelearn(20_000) < 200_000
+
+
+@pytest.mark.parametrize("cut", [188, 488])
+def test_an_echoed_token_cut_by_the_length_limits_is_still_masked(cut: int) -> None:
+    # Messages are kept to 200 characters and bodies to 500. Cutting before masking left the
+    # head of a token that straddles the cut, which the redactor (looking for all of it) missed.
+    clock = FakeClock()
+    text = "x" * cut + SECRET + " rest"
+    answer = httpx2.Response(400, json={"statusCode": 400, "message": text})
+    padded = httpx2.Response(400, text=text)
+    script = Script(clock).on("GET", "/seller/listings/A", answer)
+    script.on("GET", "/seller/listings/B", padded)
+    seen: list[str] = []
+    with make_gateway(script, clock) as gw:
+        for listing_id in "AB":
+            with pytest.raises(Rejected) as caught:
+                gw.get_listing(listing_id)
+            seen += [str(caught.value), caught.value.body]
+    head = SECRET[:10]
+    assert all(head not in text for text in seen), seen
