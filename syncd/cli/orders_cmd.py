@@ -15,6 +15,8 @@ from syncd.errors import InputError
 from syncd.storage.cases import list_cases
 from syncd.storage.orders import list_items
 
+MAX_LIMIT = 1_000_000  # a SQL LIMIT must fit the database's integer; 0 lists everything
+
 
 def register(sub: Any) -> None:
     orders = sub.add_parser("orders", help="orders syncd has seen and their stock effect")
@@ -52,8 +54,8 @@ def _pence(value: int | None) -> str:
 def _orders_list(args: argparse.Namespace) -> int:
     since = _since(args.since)
     status = args.status.strip().upper() if args.status else None
-    if args.limit < 0:
-        raise InputError("--limit must be 0 (all) or more")
+    if not 0 <= args.limit <= MAX_LIMIT:
+        raise InputError(f"--limit must be 0 (all) to {MAX_LIMIT}")
     fetch = args.limit + 1 if args.limit else None  # one row more tells whether there are more
     with app_from(args) as app, app.db.transaction() as session:
         rows = list_items(session, since=since, status=status, limit=fetch)

@@ -163,6 +163,9 @@ def test_times_parse_and_format_like_managem() -> None:
     assert parse_time("2026-03-01T13:00:00+01:00") == T0
     assert parse_time("2026-03-01T12:00:00") == T0  # naive means UTC
     assert parse_time("yesterday") is None and parse_time(None) is None
+    # Past the ends of the calendar once moved to UTC: unreadable, not an OverflowError.
+    assert parse_time("0001-01-01T00:00:00+01:00") is None
+    assert parse_time("9999-12-31T23:59:59-01:00") is None
 
 
 def test_poll_starts_an_overlap_before_the_cursor() -> None:
