@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,11 @@ class AdvisoryLock:
                 "options": f"-c statement_timeout={int(check_timeout_ms)}",
             },
         )
+        # The server-side statement_timeout cannot fire for a server that never gets the query
+        # (frozen, or a middlebox that acknowledges and drops): the check has a wait of its own.
+        self._check_wait = check_timeout_ms / 1000 + 1.0
         self._conn: Connection | None = None
+        self._hung = False  # a check never came back: the connection is unusable
 
     @property
     def held(self) -> bool:
@@ -104,14 +109,29 @@ class AdvisoryLock:
         return True
 
     def check(self) -> bool:
-        """True while the lock's session is alive (a round trip on the lock connection)."""
-        if self._conn is None:
+        """True while the lock's session is alive (a round trip on the lock connection that
+        answers within the check timeout; one that does not is a lost lock)."""
+        conn = self._conn
+        if conn is None or self._hung:
             return False
-        try:
-            self._conn.execute(text("SELECT 1")).scalar()
-        except SQLAlchemyError:
+        answered: list[bool] = []
+
+        def round_trip() -> None:
+            try:
+                conn.execute(text("SELECT 1")).scalar()
+            except SQLAlchemyError:
+                answered.append(False)
+            else:
+                answered.append(True)
+
+        # A daemon thread: one stuck on a silent server must not keep the process alive.
+        worker = threading.Thread(target=round_trip, name="syncd-lock-check", daemon=True)
+        worker.start()
+        worker.join(self._check_wait)
+        if worker.is_alive():
+            self._hung = True
             return False
-        return True
+        return answered == [True]
 
     def holder(self) -> Holder | None:
         """The session holding the lock in this database (read from pg_locks), if any."""
@@ -132,9 +152,13 @@ class AdvisoryLock:
         return Holder(pid=pid, where=f"host {host}, postgres backend {backend_pid}")
 
     def release(self) -> None:
-        """Unlock and close; safe to call twice or after the connection died."""
+        """Unlock and close; safe to call twice or after the connection died.
+
+        After a check that never came back the connection is left alone (the driver would wait
+        behind that check for ever): the session, and its lock, end when this process exits.
+        """
         conn, self._conn = self._conn, None
-        if conn is not None:
+        if conn is not None and not self._hung:
             try:
                 conn.execute(
                     text("SELECT pg_advisory_unlock(:c, :o)"), {"c": LOCK_CLASS, "o": LOCK_OBJECT}

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from syncd.bootstrap import App, build_app
 from syncd.errors import LockHeld
 from syncd.lock import FileLock, instance_lock, lock_holder, take_lock
 from syncd.settings import load_settings
+from syncd.storage.lock import AdvisoryLock
 
 
 @pytest.fixture
@@ -94,3 +100,69 @@ def test_postgres_lock_is_lost_when_its_session_dies(pg_empty_url: str) -> None:
         assert lock_holder(app) is None  # the server dropped the lock with the session
     finally:
         app.close()
+
+
+class StallingProxy:
+    """A TCP relay that can stop relaying while keeping both connections open, as a frozen
+    server or a stalled middlebox does: the client's bytes are acknowledged, never answered."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.frozen = threading.Event()
+        self._closing = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closing.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self._sockets += [client, server]
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        with suppress(OSError):
+            while data := src.recv(65536):
+                while self.frozen.is_set() and not self._closing.is_set():
+                    time.sleep(0.02)
+                dst.sendall(data)
+
+    def close(self) -> None:
+        self._closing.set()
+        for sock in [self._listener, *self._sockets]:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+@pytest.mark.postgres
+def test_a_postgres_lock_whose_server_stops_answering_is_lost_in_bounded_time(
+    pg_empty_url: str,
+) -> None:
+    # keepalives and statement_timeout cannot notice a server that stops answering while TCP
+    # stays up: the check hung for ever, and release() then waited behind it, so a daemon that
+    # found its heartbeat wedged could never exit for the service manager to restart it.
+    real = make_url(pg_empty_url)
+    with ExitStack() as stack:
+        proxy = StallingProxy((real.host or "127.0.0.1", real.port or 5432))
+        stack.callback(proxy.close)
+        url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        lock = AdvisoryLock(url, check_timeout_ms=300)
+        assert lock.acquire()
+        assert lock.check()
+        proxy.frozen.set()
+        started = time.monotonic()
+        outcome: list[bool] = []
+        worker = threading.Thread(target=lambda: (outcome.append(lock.check()), lock.release()))
+        worker.daemon = True
+        worker.start()
+        worker.join(timeout=10)
+        assert not worker.is_alive(), "check or release hung on a server that stopped answering"
+        assert outcome == [False]
+        assert time.monotonic() - started < 5
