@@ -50,7 +50,8 @@ def seen_order(order: Order) -> SeenOrder:
     items = tuple(
         SeenItem(
             id=item.id,
-            order_id=item.order_id or order.id,
+            # The enclosing order, not the item's own orderId: the row needs a saved order.
+            order_id=order.id,
             listing_id=item.listing_id,
             quantity=item.quantity,
             # Cut like the column, so a long unknown status reads back as the same status.
