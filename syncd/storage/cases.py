@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -108,7 +108,14 @@ def save_case(session: Session, record: CaseRecord, *, status_changed: bool, now
         "last_seen_at": now,
     }
     stmt = _insert(session, Case).values(id=record.id, first_seen_at=now, **values)
-    session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+    # When a case was opened never changes; an answer without it keeps the one known (the
+    # 7-day auto-escalation clock runs from it).
+    kept = func.coalesce(stmt.excluded.remote_created_at, Case.remote_created_at)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"], set_={**values, "remote_created_at": kept}
+        )
+    )
     if status_changed:
         session.add(CaseStatus(case_id=record.id, status=record.status[:WIDTH], seen_at=now))
     for outcome in record.outcomes:

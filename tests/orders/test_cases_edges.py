@@ -101,3 +101,21 @@ def test_null_timestamps_warn_once_counted_from_first_sight_and_never_when_escal
     assert run(app).counts["escalation_warnings"] == 1  # c1 only
     clock.advance(timedelta(days=3).total_seconds())
     assert run(app).counts["escalation_warnings"] == 0
+
+
+def test_a_later_answer_without_createdat_keeps_the_known_creation_time(
+    world: tuple[App, CaseRemote],
+) -> None:
+    # A case never changes when it was opened: an answer leaving it out must not move the
+    # 7-day clock to "first seen here", or the warning comes after Managem has escalated.
+    app, remote = world
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    opened = format_time(clock.now() - timedelta(days=2))
+    remote.cases["c1"] = case("c1", "OPEN", opened, format_time(clock.now()))
+    run(app)
+    clock.advance(60)
+    remote.cases["c1"] = case("c1", "OPEN", None, format_time(clock.now()))
+    run(app)
+    clock.advance(timedelta(days=4, hours=1).total_seconds())  # 6 days 1 hour after opening
+    assert run(app).counts["escalation_warnings"] == 1
