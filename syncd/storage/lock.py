@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,14 +125,21 @@ class AdvisoryLock:
             else:
                 answered.append(True)
 
-        # A daemon thread: one stuck on a silent server must not keep the process alive.
-        worker = threading.Thread(target=round_trip, name="syncd-lock-check", daemon=True)
+        if not self._bounded(round_trip):
+            return False
+        return answered == [True]
+
+    def _bounded(self, work: Callable[[], None]) -> bool:
+        """Run ``work`` on the lock connection, waiting at most the check wait; False (and the
+        connection marked hung) when it did not finish. A daemon thread: one stuck on a silent
+        server must not keep the process alive."""
+        worker = threading.Thread(target=work, name="syncd-lock", daemon=True)
         worker.start()
         worker.join(self._check_wait)
         if worker.is_alive():
             self._hung = True
             return False
-        return answered == [True]
+        return True
 
     def holder(self) -> Holder | None:
         """The session holding the lock in this database (read from pg_locks), if any."""
@@ -154,20 +162,25 @@ class AdvisoryLock:
     def release(self) -> None:
         """Unlock and close; safe to call twice or after the connection died.
 
-        After a check that never came back the connection is left alone (the driver would wait
-        behind that check for ever): the session, and its lock, end when this process exits.
+        A connection that stopped answering is given up after the check wait (the driver would
+        wait behind a stuck check for ever): the session, and its lock, end with this process.
         """
         conn, self._conn = self._conn, None
         if conn is not None and not self._hung:
-            try:
-                conn.execute(
-                    text("SELECT pg_advisory_unlock(:c, :o)"), {"c": LOCK_CLASS, "o": LOCK_OBJECT}
-                )
-            except SQLAlchemyError:
-                pass  # the session is gone, and the lock with it
-            finally:
-                with suppress(SQLAlchemyError):
-                    conn.close()
+
+            def unlock_and_close() -> None:
+                try:
+                    conn.execute(
+                        text("SELECT pg_advisory_unlock(:c, :o)"),
+                        {"c": LOCK_CLASS, "o": LOCK_OBJECT},
+                    )
+                except SQLAlchemyError:
+                    pass  # the session is gone, and the lock with it
+                finally:
+                    with suppress(SQLAlchemyError):
+                        conn.close()
+
+            self._bounded(unlock_and_close)
         self._engine.dispose()
 
     def __repr__(self) -> str:

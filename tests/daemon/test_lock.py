@@ -142,12 +142,14 @@ class StallingProxy:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("release_during_check", [False, True])
 def test_a_postgres_lock_whose_server_stops_answering_is_lost_in_bounded_time(
-    pg_empty_url: str,
+    pg_empty_url: str, release_during_check: bool
 ) -> None:
     # keepalives and statement_timeout cannot notice a server that stops answering while TCP
     # stays up: the check hung for ever, and release() then waited behind it, so a daemon that
-    # found its heartbeat wedged could never exit for the service manager to restart it.
+    # found its heartbeat wedged could never exit for the service manager to restart it. A
+    # release racing a check that is still waiting (SIGTERM during a heartbeat) is bounded too.
     real = make_url(pg_empty_url)
     with ExitStack() as stack:
         proxy = StallingProxy((real.host or "127.0.0.1", real.port or 5432))
@@ -159,10 +161,20 @@ def test_a_postgres_lock_whose_server_stops_answering_is_lost_in_bounded_time(
         proxy.frozen.set()
         started = time.monotonic()
         outcome: list[bool] = []
-        worker = threading.Thread(target=lambda: (outcome.append(lock.check()), lock.release()))
-        worker.daemon = True
-        worker.start()
-        worker.join(timeout=10)
-        assert not worker.is_alive(), "check or release hung on a server that stopped answering"
+
+        def check_then_release() -> None:
+            outcome.append(lock.check())
+            if not release_during_check:
+                lock.release()
+
+        workers = [threading.Thread(target=check_then_release, daemon=True)]
+        if release_during_check:
+            workers.append(threading.Thread(target=lock.release, daemon=True))
+        for worker in workers:
+            worker.start()
+            time.sleep(0.1)  # a release comes while the check's query is out, unanswered
+        for worker in workers:
+            worker.join(timeout=10)
+        assert not any(w.is_alive() for w in workers), "hung on a server that stopped answering"
         assert outcome == [False]
         assert time.monotonic() - started < 5
