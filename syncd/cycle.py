@@ -1,4 +1,5 @@
-"""The daemon's scheduled work: the cycle (orders → cases → listings) and the prices run.
+"""The daemon's scheduled work: the cycle (orders → cases → listings), orders alone between
+cycles when ``schedule.orders_interval`` is the shorter, and the prices run.
 
 ``Work`` runs the jobs through ``syncd.jobs.run_job`` on the scheduler's one worker thread. It
 never raises (a failing job must not stop the next cycle), logs errors only when a job changes
@@ -23,7 +24,8 @@ from syncd.jobs import JobFn, JobOutcome, run_job
 from syncd.notify import Notifier
 from syncd.vitals import Vitals
 
-CYCLE = ("orders", "cases", "listings")
+ORDERS = "orders"
+CYCLE = (ORDERS, "cases", "listings")
 PRICES = "prices"
 
 
@@ -47,6 +49,7 @@ class Work:
         self.idle = threading.Event()  # set while no job runs
         self.idle.set()
         self._busy = threading.Lock()
+        self._started: dict[str, float] = {}  # job → monotonic time of its last start
         self._log = structlog.get_logger("syncd.daemon")
 
     @property
@@ -68,6 +71,15 @@ class Work:
             when = self.app.clock.now().strftime("%H:%M:%SZ")
             text = ", ".join(f"{name} {status}" for name, status in outcomes.items())
             self.notifier.status(f"last cycle {when}: {text}")
+
+    def orders(self) -> None:
+        """Orders alone, between cycles: skipped when a cycle polled them within half the
+        orders interval (both share the one worker, so they never overlap)."""
+        with self._working() as go:
+            half = self.app.settings.schedule.orders_interval / 2
+            last = self._started.get(ORDERS)
+            if go and (last is None or time.monotonic() - last >= half):
+                self.run_one(ORDERS)
 
     def prices(self) -> None:
         with self._working() as go:
@@ -103,6 +115,7 @@ class Work:
     def run_one(self, name: str) -> str:
         """One job through the runner; never raises, logs only on ok ↔ failing changes."""
         started = time.monotonic()
+        self._started[name] = started
         try:
             outcome = run_job(
                 self.app, name, self.jobs[name], stop=self.stop, options=self._options(name)

@@ -2,9 +2,11 @@
 
 APScheduler 3.x ``BackgroundScheduler`` with jobs registered in code at every start
 (MemoryJobStore: no pickled job store to lose or share). One worker thread runs the work, so
-the cycle (orders → cases → listings) and prices never overlap; a separate one-thread executor
-runs the heartbeat, so a long cycle cannot starve it. The main thread owns the signals: SIGTERM
-or SIGINT only sets the shared stop Event; jobs see it between batches and end cleanly.
+the cycle (orders → cases → listings), orders on their own shorter interval (when
+``schedule.orders_interval`` < ``cycle_interval``) and prices never overlap; a separate
+one-thread executor runs the heartbeat, so a long cycle cannot starve it. The main thread owns
+the signals: SIGTERM or SIGINT only sets the shared stop Event; jobs see it between batches and
+end cleanly.
 
 Order at start: single-instance lock → migrations → health server → scheduler → READY=1.
 The heartbeat checks the lock (a round trip on Postgres) and pings the systemd watchdog; a lost
@@ -37,7 +39,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from syncd.bootstrap import App
-from syncd.cycle import CYCLE, PRICES, Work
+from syncd.cycle import CYCLE, ORDERS, PRICES, Work
 from syncd.errors import ConfigError
 from syncd.health import HealthServer, text_route, verdict_route
 from syncd.jobs import JobFn
@@ -209,6 +211,15 @@ class Daemon:
                 seconds=sched.cycle_interval,
                 id="cycle",
                 next_run_time=now,  # a first cycle right at start
+                misfire_grace_time=grace,
+            )
+        if ORDERS in self.jobs and sched.orders_interval < sched.cycle_interval:
+            scheduler.add_job(
+                self.work.orders,
+                "interval",
+                seconds=sched.orders_interval,
+                id="orders",
+                next_run_time=now + timedelta(seconds=sched.orders_interval),
                 misfire_grace_time=grace,
             )
         if PRICES in self.jobs:

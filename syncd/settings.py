@@ -105,7 +105,9 @@ class ScheduleSettings(BaseModel):
     """How often the daemon runs each job (seconds)."""
 
     cycle_interval: float = Field(default=60.0, gt=0, description="orders → cases → listings")
-    orders_interval: float = Field(default=30.0, gt=0)
+    orders_interval: float = Field(
+        default=30.0, gt=0, description="orders also polled alone between cycles when shorter"
+    )
     prices_interval: float = Field(default=86400.0, gt=0)
     full_resync_interval: float = Field(default=21600.0, gt=0, description="full listings read")
     misfire_grace: float = Field(default=30.0, gt=0)

@@ -280,3 +280,21 @@ def test_token_from_the_systemd_credentials_directory(
     monkeypatch.setenv("SYNCD_MANAGEM__TOKEN", "from-env")  # the environment still wins
     token = load_settings().managem.token
     assert token is not None and token.get_secret_value() == "from-env"
+
+
+def test_orders_are_polled_on_their_own_between_cycles_when_their_interval_is_shorter(
+    tmp_path: Any, start: Callable[..., Running]
+) -> None:
+    calls: list[str] = []
+    jobs = {name: counting(calls, name) for name in ("orders", "cases", "listings")}
+    app = make_app(
+        f"sqlite:///{tmp_path / 'x.db'}",
+        schedule={"cycle_interval": 1.0, "orders_interval": 0.2},
+    )
+    running = start(app, jobs)
+    until(lambda: calls.count("orders") >= calls.count("listings") + 4)
+    assert running.stop() == 0
+    # Each cycle still runs in order: every listings run directly follows orders then cases.
+    for i, name in enumerate(calls):
+        if name == "listings":
+            assert calls[i - 2 : i] == ["orders", "cases"]
