@@ -3,9 +3,10 @@
 The rules (design.md §3, managem-api.md §8.6):
 
 * 2xx is success. 429 is always worth another try, even for a create: the server refused it.
-* 5xx and connection failures are retried for reads and idempotent writes (GET, PUT, DELETE,
-  and the POSTs that only read: search, look-up, suggestions).
-* A create POST that may have reached the server (5xx, read timeout, a dropped connection or
+* 5xx, 408 (a proxy or load balancer timing out) and connection failures are retried for
+  reads and idempotent writes (GET, PUT, DELETE, and the POSTs that only read: search, look-up,
+  suggestions).
+* A create POST that may have reached the server (5xx, 408, read timeout, a dropped connection or
   protocol error after sending) is *ambiguous* and never resent; one refused before sending
   (ConnectError, ConnectTimeout, PoolTimeout) is safe to retry.
 * Other 4xx are final: 401/403 AuthError, 404 NotFound, the rest Rejected.
@@ -61,13 +62,18 @@ class UnexpectedResponse(Retriable):
     """A 2xx answer whose body is not the shape syncd assumes (managem-api.md §8)."""
 
 
+def _transient(status: int) -> bool:
+    """5xx, or 408 from a proxy that gave up waiting (it may have passed the request on)."""
+    return status >= 500 or status == 408
+
+
 def judge_status(status: int, endpoint: Endpoint, ok_statuses: frozenset[int]) -> Judgement:
     reason = str(status)
     if 200 <= status < 300 or status in ok_statuses:
         return Judgement(Verdict.OK, reason, status)
     if status == 429:
         return Judgement(Verdict.RETRY, reason, status)
-    if status >= 500:
+    if _transient(status):
         verdict = Verdict.RETRY if endpoint.retries_after_ambiguity else Verdict.AMBIGUOUS
         return Judgement(verdict, reason, status)
     return Judgement(Verdict.FAIL, reason, status)
@@ -132,7 +138,7 @@ def status_error(
         return NotFound(text, operation=op, status=status)
     if status == 429:
         return RateLimited(f"{text} ({why})", operation=op, retry_after=retry_after)
-    if status >= 500:
+    if _transient(status):
         return Retriable(f"{text} ({why})", operation=op, status=status)
     return Rejected(text, operation=op, status=status, body=redact(response.text)[:500])
 

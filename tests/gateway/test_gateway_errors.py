@@ -62,6 +62,18 @@ def test_5xx_on_a_read_is_retried_until_it_works() -> None:
     assert script.count() == 3
 
 
+def test_a_408_from_a_proxy_is_transient_like_a_5xx() -> None:
+    clock = FakeClock()
+    script = Script(clock).on("GET", GET, reply(408), reply(200, listing("L1")))
+    with gateway_for(script, clock) as gw:
+        assert gw.get_listing("L1").id == "L1"
+    assert script.count() == 2
+    creates = Script(clock).on("POST", CREATE, reply(408), reply(200, listing("L9")))
+    with gateway_for(creates, clock) as gw, pytest.raises(AmbiguousWrite):
+        gw.create_listing(DRAFT)  # a proxy may have passed it on before timing out
+    assert creates.count("POST", CREATE) == 1
+
+
 def test_5xx_after_the_attempts_raises_retriable() -> None:
     clock = FakeClock()
     script = Script(clock).on("GET", GET, reply(503))
