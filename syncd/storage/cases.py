@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from syncd.core.cases import AWAITING_SELLER, KnownCase
+from syncd.core.cases import AWAITING_SELLER, CLOSED, KnownCase
 from syncd.core.ledger import parse_time
 from syncd.storage.tables import Case, CaseOutcome, CaseStatus, OrderItem
 
@@ -138,11 +138,17 @@ def mark_warned(session: Session, case_ids: Collection[str]) -> None:
         session.execute(update(Case).where(Case.id.in_(case_ids)).values(escalation_warned=True))
 
 
+def case_is_open() -> ColumnElement[bool]:
+    """A case is open until Managem closes it. A status syncd does not know counts as open, so
+    a new kind of case is shown to the seller rather than hidden."""
+    return Case.status != CLOSED
+
+
 def list_cases(session: Session, *, open_only: bool = False) -> list[dict[str, Any]]:
     """Cases for ``syncd cases list``: newest first, with their outcomes and items' skus."""
     query = select(Case).order_by(Case.remote_created_at.desc(), Case.id)
     if open_only:
-        query = query.where(Case.status.in_(("OPEN", "REMEDIATION", "ESCALATED", "SETTLED")))
+        query = query.where(case_is_open())
     cases = session.scalars(query).all()
     ids = [c.id for c in cases]
     outcomes: dict[str, list[dict[str, Any]]] = {}

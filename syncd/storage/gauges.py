@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from syncd.storage.status import OPEN_CASE_STATUSES
+from syncd.storage.cases import case_is_open
 from syncd.storage.tables import Case, JobRun, ListingLink, RemoteListing, WriteIntent
 
 
@@ -40,10 +40,7 @@ def read_gauges(session: Session) -> Gauges:
             or 0
         ),
         open_cases=int(
-            session.scalar(
-                select(func.count()).select_from(Case).where(Case.status.in_(OPEN_CASE_STATUSES))
-            )
-            or 0
+            session.scalar(select(func.count()).select_from(Case).where(case_is_open())) or 0
         ),
     )
 

@@ -7,10 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from syncd.storage.cases import case_is_open
 from syncd.storage.runs import all_cursors, last_runs
 from syncd.storage.tables import Base, Case, ListingLink, WriteIntent
-
-OPEN_CASE_STATUSES = ("OPEN", "REMEDIATION", "ESCALATED", "SETTLED")
 
 
 def table_counts(session: Session) -> dict[str, int]:
@@ -32,12 +31,10 @@ def collect(session: Session) -> dict[str, Any]:
         .select_from(ListingLink)
         .where(ListingLink.rejected_digest.is_not(None))
     )
-    open_cases = session.scalar(
-        select(func.count()).select_from(Case).where(Case.status.in_(OPEN_CASE_STATUSES))
-    )
+    open_cases = session.scalar(select(func.count()).select_from(Case).where(case_is_open()))
     oldest_open = session.execute(
         select(Case.id, Case.status, Case.remote_created_at)
-        .where(Case.status.in_(OPEN_CASE_STATUSES))
+        .where(case_is_open())
         .order_by(Case.remote_created_at)
         .limit(1)
     ).first()

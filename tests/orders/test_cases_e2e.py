@@ -132,17 +132,13 @@ def test_dry_run_raises_no_alert_and_writes_nothing(env: OrdersEnv) -> None:
         assert session.scalars(select(Case)).all() == []
 
 
-@pytest.mark.skipif(
-    not hasattr(__import__("syncd.sandbox").sandbox.Sandbox, "propose_outcome"),
-    reason="the sandbox has no buyer proposal control yet",
-)
 @pytest.mark.usefixtures("cli")
 def test_an_accepted_return_is_recorded_and_listed(
     env: OrdersEnv, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, case = disputed_order(env)
     env.run("cases")
-    proposed = env.sandbox.propose_outcome(case["id"], "RETURN", 0)  # type: ignore[attr-defined]
+    proposed = env.sandbox.propose_outcome(case["id"], "RETURN", 0)
     ret = next(o for o in proposed["outcomes"] if o["type"] == "RETURN")
     with httpx2.Client(
         base_url=env.sandbox.url, headers={"Authorization": f"Bearer {env.sandbox.token}"}
