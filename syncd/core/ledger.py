@@ -125,6 +125,43 @@ def restock_due(statuses: Sequence[str], shipped: bool) -> bool:
     return not shipped and not any(s in SHIPPED_STATUSES for s in statuses)
 
 
+@dataclass(frozen=True)
+class UnownedItem:
+    """An order item recorded as not ours (its listing was not syncd's when it was seen)."""
+
+    item_id: str
+    listing_id: str
+    quantity: int
+    created_at: str | None
+    statuses: tuple[str, ...]
+
+
+def sales_on_adopted(
+    items: Iterable[UnownedItem], adopted: Mapping[str, str], since: datetime | None
+) -> dict[str, tuple[str, int]]:
+    """The sales that become a sku's when a plan adopts their listing (listing id → sku):
+    order item id → (sku, units).
+
+    Such a sale was seen before syncd knew the listing was the seller's card of that sku (a
+    listing made on the website, adopted on first contact). Only sales made since stock was
+    first counted into syncd take anything off: earlier ones are in the imported quantity. An
+    item cancelled before dispatch takes nothing, and one without a readable creation time is
+    left alone (it may predate the import).
+    """
+    found: dict[str, tuple[str, int]] = {}
+    if since is None:
+        return found
+    for item in items:
+        sku = adopted.get(item.listing_id)
+        created = parse_time(item.created_at)
+        if sku is None or created is None or created < since or item.quantity <= 0:
+            continue
+        if restock_due(item.statuses, shipped=False):
+            continue
+        found[item.item_id] = (sku, item.quantity)
+    return found
+
+
 def consume(
     rows: Sequence[OpenAdjust], quantity: int, item_created: datetime | None
 ) -> tuple[Take, ...]:

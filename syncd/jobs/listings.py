@@ -3,7 +3,10 @@
 ``prepare`` does everything up to the plan: desired state from ``inventory_items``, the remote
 listings (an incremental or full read into the mirror), intents left open by earlier runs and
 ids still to learn (``listings_intents``), then ``make_plan``. With ``persist=False`` it writes
-nothing anywhere (``syncd plan``, ``run-once --dry-run``): the read is kept in memory. ``run``
+nothing anywhere (``syncd plan``, ``run-once --dry-run``): the read is kept in memory. When the
+plan adopts listings on which the orders job recorded sales as not ours (the listing was not
+known to be the seller's yet), those sales are booked first and the plan made again, so the
+adoption does not push sold units back up (a dry run takes them off in memory). ``run``
 stops there on a refusal or a dry run, else hands the plan to ``listings_apply``.
 
 The decisions live in ``syncd.core`` (the plan) and ``listings_intents`` (what open intents
@@ -19,6 +22,7 @@ from datetime import datetime
 
 from syncd.bootstrap import App
 from syncd.core.inventory import InventoryRow
+from syncd.core.ledger import sales_on_adopted
 from syncd.core.listing import Desired, ListingFields
 from syncd.core.plan import Op, Plan, make_plan
 from syncd.gateway.wire.base import format_timestamp
@@ -48,7 +52,9 @@ from syncd.storage.listings import (
     upsert_mirror,
     write_links,
 )
+from syncd.storage.orders import first_import_at
 from syncd.storage.runs import get_cursor, set_cursor
+from syncd.storage.sales import book_adopted_sales, unowned_items
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,17 @@ def prepare(
         # at everything once before creating anything a second time.
         read = read_listings(gateway, full=True, mark=mark, overlap=grace, started=now, stop=stop)
         mirror, settled, plan = decide(read)
+    early = _sales_on_adopted(app, plan)
+    if early:
+        # Sales the orders job saw on these listings before they were known to be ours: off
+        # local stock first, so the adoption does not push the sold units back up.
+        if persist:
+            with app.db.transaction() as session:
+                book_adopted_sales(session, early, now)
+                desired = {row.sku: desired_of(row) for row in load_inventory(session)}
+        else:
+            desired = _less(desired, early)
+        mirror, settled, plan = decide(read)
 
     if persist:
         with app.db.transaction() as session:
@@ -151,6 +168,31 @@ def run(ctx: JobContext) -> JobOutcome:
     if ctx.dry_run:
         return JobOutcome("ok", {**plan.counts(), **read}, "dry run: planned only, nothing sent")
     return apply_plan(ctx, prepared, extra_counts=read)
+
+
+def _sales_on_adopted(app: App, plan: Plan) -> dict[str, tuple[str, int]]:
+    """Order item id → (sku, units) for the sales recorded as not ours on listings the plan
+    adopts (``core.ledger.sales_on_adopted``)."""
+    adopted = {a.listing_id: a.sku for a in plan.actions if a.op is Op.ADOPT and a.listing_id}
+    if not adopted:
+        return {}
+    with app.db.transaction() as session:
+        items = unowned_items(session, adopted)
+        since = first_import_at(session)
+    return sales_on_adopted(items, adopted, since)
+
+
+def _less(
+    desired: Mapping[str, Desired], sales: Mapping[str, tuple[str, int]]
+) -> dict[str, Desired]:
+    """``desired`` with the units of ``sales`` taken off, as booking them would (dry runs)."""
+    out = dict(desired)
+    for sku, units in sales.values():
+        want = out.get(sku)
+        if want is not None:
+            fields = want.fields.with_quantity(want.fields.quantity - units)
+            out[sku] = Desired(sku, fields)
+    return out
 
 
 def _merged(stored: Mapping[str, MirrorRow], read: RemoteRead) -> dict[str, MirrorRow]:

@@ -11,7 +11,7 @@ never both book it. Everything happens in the caller's transaction, cursor inclu
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from syncd.core.ledger import ItemStep
+from syncd.core.ledger import ItemStep, UnownedItem
 from syncd.storage.tables import InventoryItem, ListingLink, OrderItem, OrderItemStatus, StockLedger
 
 STATUS_WIDTH = 32  # order_items.status: an unknown, longer status is cut, never refused
@@ -239,3 +239,60 @@ def apply_steps(session: Session, steps: Sequence[ItemStep], now: datetime) -> B
     restocks = [(s.sku, s.item.id, s.restock) for s in due if s.sku and s.item.id in on_ledger]
     booked.units_restocked = sum(_ledger(session, "cancel", restocks, now).values())
     return booked
+
+
+def unowned_items(session: Session, listing_ids: Iterable[str]) -> list[UnownedItem]:
+    """Items recorded as not ours on these listings, with every status seen, oldest first."""
+    ids = sorted(set(listing_ids))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            OrderItem.id,
+            OrderItem.listing_id,
+            OrderItem.quantity,
+            OrderItem.remote_created_at,
+            OrderItem.status,
+        ).where(OrderItem.sku.is_(None), OrderItem.listing_id.in_(ids))
+    ).all()
+    history: dict[str, list[str]] = {}
+    if rows:
+        seen = select(OrderItemStatus.order_item_id, OrderItemStatus.status).where(
+            OrderItemStatus.order_item_id.in_([r[0] for r in rows])
+        )
+        for item_id, status in session.execute(seen.order_by(OrderItemStatus.id)):
+            history.setdefault(item_id, []).append(status)
+    return [
+        UnownedItem(
+            item_id=item_id,
+            listing_id=listing_id,
+            quantity=quantity,
+            created_at=created_at,
+            statuses=tuple(history.get(item_id) or [status]),
+        )
+        for item_id, listing_id, quantity, created_at, status in rows
+        if listing_id is not None  # always, by the query; for the type
+    ]
+
+
+def book_adopted_sales(
+    session: Session, sales: Mapping[str, tuple[str, int]], now: datetime
+) -> int:
+    """Give each item (id → (sku, units)) its sku and book its sale once; returns the units
+    taken off local stock now (a sale already on the ledger takes nothing again)."""
+    if not sales:
+        return 0
+    stmt = (
+        update(OrderItem)
+        .where(OrderItem.id == bindparam("b_id"), OrderItem.sku.is_(None))
+        .values(sku=bindparam("b_sku"))
+    )
+    params = [{"b_id": item_id, "b_sku": sku} for item_id, (sku, _units) in sorted(sales.items())]
+    session.connection().execute(stmt, params)
+    with_rows = _with_rows(session, (sku for sku, _units in sales.values()))
+    changes = [
+        (sku, item_id, -units)
+        for item_id, (sku, units) in sorted(sales.items())
+        if sku in with_rows
+    ]
+    return -sum(_ledger(session, "sale", changes, now).values())

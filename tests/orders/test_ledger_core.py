@@ -11,6 +11,7 @@ from syncd.core.ledger import (
     OpenAdjust,
     SeenItem,
     Take,
+    UnownedItem,
     adjust_source,
     adjusted_listing,
     consume,
@@ -21,6 +22,7 @@ from syncd.core.ledger import (
     plan_items,
     poll_since,
     restock_due,
+    sales_on_adopted,
 )
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -183,3 +185,19 @@ def test_cursor_moves_forward_only_and_never_past_the_run_start() -> None:
     assert next_cursor(format_time(at(50)), at(20), at(100)) == format_time(at(50))
     assert next_cursor(format_time(at(50)), None, at(100)) == format_time(at(50))
     assert next_cursor(None, None, at(100)) is None
+
+
+def test_sales_on_adopted_listings_count_from_the_import_and_skip_cancelled_ones() -> None:
+    imported = datetime(2026, 3, 1, tzinfo=UTC)
+    after, before = "2026-03-02T10:00:00.000Z", "2026-02-27T10:00:00.000Z"
+    items = [
+        UnownedItem("sold", "L1", 2, after, ("PENDING",)),
+        UnownedItem("before-import", "L1", 1, before, ("PENDING",)),
+        UnownedItem("no-time", "L1", 1, None, ("PENDING",)),
+        UnownedItem("cancelled", "L1", 1, after, ("PENDING", "CANCELLED")),
+        UnownedItem("refunded-after-dispatch", "L1", 1, after, ("DISPATCHED", "REFUNDED")),
+        UnownedItem("other-listing", "L9", 1, after, ("PENDING",)),
+    ]
+    found = sales_on_adopted(items, {"L1": "s1"}, imported)
+    assert found == {"sold": ("s1", 2), "refunded-after-dispatch": ("s1", 1)}
+    assert sales_on_adopted(items, {"L1": "s1"}, None) == {}  # nothing imported: no stock

@@ -14,7 +14,9 @@ from sqlalchemy import delete, update
 
 from syncd.core.inventory import InventoryRow, import_changes
 from syncd.core.ledger import adjust_source
+from syncd.core.plan import Op
 from syncd.jobs import orders as orders_job
+from syncd.jobs.listings import prepare
 from syncd.jobs.runner import JobContext
 from syncd.storage.inventory import adjust_stock, apply_import, load_rows
 from syncd.storage.tables import InventoryItem, ListingLink
@@ -149,3 +151,48 @@ def test_a_till_writing_stock_all_through_the_run_neither_fails_it_nor_loses_a_u
     assert outcome.counts["units_sold"] == 200 and outcome.counts["pages"] >= 2
     assert till_sales > 0
     assert sum(env.stock().values()) == 20 * 100 - 200 - till_sales
+
+
+def test_a_sale_on_a_listing_syncd_then_adopts_comes_off_stock_once(env: OrdersEnv) -> None:
+    """A listing made on the website before syncd (no reference) sells after the seller's
+    import but before syncd adopts it: the orders job cannot know it is ours yet. When the
+    listings sync adopts it, that sale must come off local stock (and the remote must not be
+    pushed back up over it); a later cancel puts it back once."""
+    [urn] = env.sandbox.catalogue_urns(1)
+    with env.app.db.transaction() as session:
+        row = InventoryRow("web-1", urn, "NM", "English", 300, 4)
+        changes = import_changes([row], load_rows(session))
+        apply_import(session, changes, import_id="imp-web", now=env.clock.now())
+    listing = env.sandbox.seed_listing(urn=urn, quantity=4, price=300)
+    env.advance(5)
+    order = env.sandbox.purchase(listing["id"], 1)
+    assert env.run("orders").counts["not_ours"] == 1
+    assert env.stock() == {"web-1": 4}
+
+    # `syncd plan` shows the adoption at the quantity left, and writes nothing.
+    [adopt] = [a for a in prepare(env.app, force=False, persist=False).plan.actions]
+    assert (adopt.op, adopt.fields and adopt.fields.quantity) == (Op.ADOPT, 3)
+    assert env.stock() == {"web-1": 4} and env.ledger("sale") == []
+
+    outcome = env.run("listings")
+    assert outcome.counts["adopted"] == 1
+    assert env.stock() == {"web-1": 3}
+    [remote] = [x for x in env.sandbox.listings() if x["id"] == listing["id"]]
+    assert (remote["reference"], remote["quantity"]) == ("web-1", 3)
+    item_id = order["items"][0]["id"]
+    assert env.ledger("sale") == [("web-1", -1, item_id)]
+
+    env.advance(5)
+    env.run("orders")
+    env.run("listings")
+    assert env.stock() == {"web-1": 3}  # neither job takes it a second time
+
+    env.sandbox.cancel_item(item_id)
+    env.advance(5)
+    env.run("orders")
+    assert env.stock() == {"web-1": 4}
+    env.run("listings")
+    env.run("orders")
+    assert env.stock() == {"web-1": 4}
+    [remote] = [x for x in env.sandbox.listings() if x["id"] == listing["id"]]
+    assert remote["quantity"] == 4
