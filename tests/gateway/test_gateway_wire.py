@@ -76,6 +76,33 @@ def test_orders_cases_and_items_tolerate_drift() -> None:
     assert BulkResult.model_validate({"successful": ["a"], "failed": None}).failed == []
 
 
+def test_an_unreadable_amount_or_a_null_id_does_not_sink_the_order_or_case() -> None:
+    # One odd value must not fail the whole page on every poll (and every sale behind it):
+    # optional money that is not whole pence reads as absent; nulls inside id lists are dropped.
+    order = Order.model_validate(
+        {
+            "id": "o1",
+            "total": 12.5,
+            "subtotal": "lots",
+            "deliveryCharge": True,
+            "items": [{"id": "i1", "quantity": 2, "price": "1250"}, {"id": "i2", "price": 9.99}],
+        }
+    )
+    assert (order.total, order.subtotal, order.delivery_charge) == (None, None, None)
+    assert [(i.quantity, i.price) for i in order.items] == [(2, 1250), (0, None)]
+    case = Case.model_validate(
+        {"id": "c1", "orderItemIds": ["i1", None, 7], "outcomes": [{"id": "x", "amount": "£5"}]}
+    )
+    assert case.order_item_ids == ["i1", "7"]
+    assert case.outcomes[0].amount is None
+    assert Listing.model_validate({"id": "L1", "price": 3.333}).price is None  # re-pushed
+    assert (
+        Item.model_validate({"urn": "u", "price": "n/a", "min": {"price": 100.0}}).min_price == 100
+    )
+    with pytest.raises(ValidationError):  # a quantity is stock: never guessed
+        Order.model_validate({"id": "o2", "items": [{"id": "i3", "quantity": 1.5}]})
+
+
 def test_draft_bodies_use_wire_names() -> None:
     d = ListingDraft(
         urn="u", condition="NM", language="English", price=100, quantity=1, notes="box 3"

@@ -9,10 +9,40 @@ frozen values. This module must not do any I/O or import the HTTP client.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+
+
+def _whole_or_none(value: Any) -> Any:
+    """An optional amount the contract says is whole pence: anything else (12.5, "lots", true)
+    reads as absent, so one odd value cannot fail a whole page on every poll."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _ids(value: Any) -> Any:
+    """A list of ids: nulls inside it are dropped, numbers read as strings."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    return value
+
+
+Pence = Annotated[int | None, BeforeValidator(_whole_or_none)]
+IdList = Annotated[list[str], BeforeValidator(_ids)]
 
 
 class WireModel(BaseModel):

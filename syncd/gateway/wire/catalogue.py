@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from syncd.gateway.wire.base import WireModel, lift
+from syncd.gateway.wire.base import Pence, WireModel, lift
 
 
 class Item(WireModel):
@@ -25,11 +25,11 @@ class Item(WireModel):
     rarity: str | None = None
     number: str | None = None
     slug: str | None = None
-    price: int | None = None
+    price: Pence = None
     available: int | None = None
     quantity: int | None = None
-    min_price: int | None = None
-    max_price: int | None = None
+    min_price: Pence = None
+    max_price: Pence = None
     set_name: str | None = None
     set_urn: str | None = None
     series_name: str | None = None
@@ -59,9 +59,9 @@ class PricePoint(WireModel):
     """One day of sales for an item, in pence."""
 
     date: dt.date
-    low: int | None = None
-    median: int | None = None
-    high: int | None = None
+    low: Pence = None
+    median: Pence = None
+    high: Pence = None
     sold: int | None = None
 
 
@@ -98,4 +98,4 @@ class Suggestion(WireModel):
     urn: str
     condition: str | None = None
     language: str | None = None
-    price: int | None = None
+    price: Pence = None

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from syncd.gateway.wire.base import Timestamped, WireModel, lift
+from syncd.gateway.wire.base import Pence, Timestamped, WireModel, lift
 from syncd.gateway.wire.catalogue import Item
 
 # Fields a PUT replaces (§8.4: full replacement of the editable fields).
@@ -65,7 +65,7 @@ class Listing(Timestamped):
     seller_id: str | None = None
     condition: str | None = None
     language: str | None = None
-    price: int | None = None
+    price: Pence = None
     quantity: int = 0
     available: int | None = None
     hidden: bool = False

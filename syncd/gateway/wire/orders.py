@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from syncd.gateway.wire.base import Timestamped, lift
+from syncd.gateway.wire.base import IdList, Pence, Timestamped, lift
 
 
 class OrderItem(Timestamped):
@@ -21,7 +21,7 @@ class OrderItem(Timestamped):
     listing_id: str | None = None
     order_id: str | None = None
     urn: str | None = None
-    price: int | None = None
+    price: Pence = None
     quantity: int = 0
     condition: str | None = None
     language: str | None = None
@@ -41,9 +41,9 @@ class Order(Timestamped):
     id: str
     seller_id: str | None = None
     purchase_id: str | None = None
-    total: int | None = None
-    subtotal: int | None = None
-    delivery_charge: int | None = None
+    total: Pence = None
+    subtotal: Pence = None
+    delivery_charge: Pence = None
     items: list[OrderItem] = Field(default_factory=list)
 
 
@@ -56,7 +56,7 @@ class OrderHistoryEntry(Timestamped):
     party: str | None = None
     order_id: str | None = None
     user_id: str | None = None
-    order_item_ids: list[str] = Field(default_factory=list)
+    order_item_ids: IdList = Field(default_factory=list)
 
 
 class CaseOutcome(Timestamped):
@@ -67,7 +67,7 @@ class CaseOutcome(Timestamped):
     party: str | None = None
     status: str | None = None
     case_id: str | None = None
-    amount: int | None = None
+    amount: Pence = None
     comment: str | None = None
 
 
@@ -78,7 +78,7 @@ class Case(Timestamped):
     workflow_id: str | None = None
     purchase_id: str | None = None
     order_id: str | None = None
-    order_item_ids: list[str] = Field(default_factory=list)
+    order_item_ids: IdList = Field(default_factory=list)
     reason: str | None = None
     status: str | None = None
     comment: str | None = None
