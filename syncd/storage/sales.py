@@ -6,6 +6,10 @@ several per item): a ledger row per (reason, order item id) is inserted with ON 
 NOTHING, and only the rows that went in change stock, by an atomic
 ``UPDATE … SET quantity = quantity + :delta``. An item is claimed the same way, so two runs can
 never both book it. Everything happens in the caller's transaction, cursor included.
+
+Also the late half of an adoption: items first recorded as not ours on a listing the listings
+sync now adopts get their sku and a sale row, once (``unowned_items``, ``book_adopted_sales``;
+which ones is ``core.ledger.sales_on_adopted``'s decision).
 """
 
 from __future__ import annotations
