@@ -32,6 +32,7 @@ MAX_NOTES = 255
 MAX_URN = 255
 MAX_LANGUAGE = 64
 GRADING_LIMITS = {"grading_provider": 64, "grading_score": 32, "grading_number": 64}
+MAX_WHOLE = 2_147_483_647  # the INTEGER columns' bound on Postgres (price, quantity)
 
 
 @dataclass(frozen=True)
@@ -169,11 +170,17 @@ def _whole(text: str, name: str, problems: list[str], unit: str = "") -> int | N
     if not text:
         problems.append(f"{name} is empty")
         return None
-    if not text.isdigit():
-        kind = "negative" if text.startswith("-") and text[1:].isdigit() else "not a whole number"
+    # ASCII only: str.isdigit() also accepts "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()):
+        negative = text.startswith("-") and text[1:].isascii() and text[1:].isdigit()
+        kind = "negative" if negative else "not a whole number"
         problems.append(f"{name} {text!r} is {kind}; it must be an integer ≥ 0{unit}")
         return None
-    return int(text)
+    value = int(text)
+    if value > MAX_WHOLE:
+        problems.append(f"{name} {text!r} is too large; it must be at most {MAX_WHOLE}{unit}")
+        return None
+    return value
 
 
 def format_inventory(rows: Iterable[InventoryRow]) -> str:

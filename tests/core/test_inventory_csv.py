@@ -74,6 +74,26 @@ def test_quoted_multiline_comment_keeps_line_numbers() -> None:
     assert [e.line for e in result.errors] == [4]
 
 
+def test_numbers_are_ascii_digits_within_the_integer_column() -> None:
+    text = "\n".join(
+        [
+            H,
+            "s1,urn:managem:x,NM,English,\u00b2,1,false,,,,,",  # 2: superscript two
+            "s2,urn:managem:x,NM,English,1,\u0663,false,,,,,",  # 3: Arabic-Indic three
+            "s3,urn:managem:x,NM,English,2147483648,1,false,,,,,",  # 4: past INTEGER
+            "s4,urn:managem:x,NM,English,1,99999999999999999999,false,,,,,",  # 5: huge
+            "s5,urn:managem:x,NM,English,2147483647,1,false,,,,,",  # 6: the largest allowed
+        ]
+    )
+    result = parse_inventory(text + "\n")
+    by_line = {e.line: e.reason for e in result.errors}
+    assert sorted(by_line) == [2, 3, 4, 5]
+    assert "price '\u00b2' is not a whole number" in by_line[2]
+    assert "quantity '\u0663' is not a whole number" in by_line[3]
+    assert "price '2147483648' is too large" in by_line[4] and "2147483647" in by_line[4]
+    assert "quantity '99999999999999999999' is too large" in by_line[5]
+
+
 def test_replace_sets_absent_rows_to_zero() -> None:
     old = {
         "a": InventoryRow("a", "urn:managem:a", "NM", "English", 1, 3),
