@@ -59,6 +59,8 @@ def _import(args: argparse.Namespace) -> int:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:  # a directory, no permission, an I/O error
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     parsed = parse_inventory(text)
     if parsed.errors:
         for err in parsed.errors:
@@ -82,13 +84,21 @@ def _export(args: argparse.Namespace) -> int:
         return 0
     target = Path(args.file)
     # Write beside the target, then rename: a crash never leaves a half-written export.
-    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
+    except OSError as exc:  # no such folder, no permission
+        raise InputError(
+            f"{target}: cannot write ({exc.strerror or exc}); nothing was written"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # the target is a folder, the disk is full
+            why = exc.strerror or exc
+            raise InputError(f"{target}: cannot write ({why}); nothing was written") from None
         raise
     print(f"exported {text.count(chr(10)) - 1} rows to {target}")
     return 0

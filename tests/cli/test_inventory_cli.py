@@ -127,3 +127,21 @@ def test_environment_wins_over_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "from-file" not in repr(settings)
     monkeypatch.setenv("SYNCD_CONFIG", str(cfg))
     assert load_settings().ratelimit.burst == 7
+
+
+def test_unreadable_input_and_unwritable_output_are_one_line_exit_2(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inventory", "import", str(_write(tmp_path / "in.csv", ROWS))]) == 0
+    capsys.readouterr()
+    assert main(["inventory", "import", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"syncd: error: {tmp_path}: ") and err.count("\n") == 1
+    (tmp_path / "taken").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for target in (tmp_path / "nodir" / "out.csv", tmp_path / "taken"):
+        assert main(["inventory", "export", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"syncd: error: {target}: ") and err.count("\n") == 1
+        assert "nothing was written" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no temporary file left
