@@ -208,12 +208,19 @@ def _movers(args: argparse.Namespace) -> int:
                 f"{pounds(m.start)} → {pounds(m.end)}",
                 m.start_day.isoformat(),
                 pounds(m.own_price),
-                "" if m.own_price is None else f"{(m.own_price - m.end) * 100 / m.end:+.0f}%",
+                _share(m.own_price, m.end),
             ]
             for m in movers
         ],
     )
     return 0
+
+
+def _share(own: int | None, market: int) -> str:
+    """The own price against the market; none against a market of 0 (a card can fall to it)."""
+    if own is None or market == 0:
+        return ""
+    return f"{(own - market) * 100 / market:+.0f}%"
 
 
 def _short(text: str, width: int = 48) -> str:

@@ -165,3 +165,25 @@ def test_chart_without_matplotlib_names_the_extra(
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     assert main(["prices", "chart", PIKA, "-o", str(tmp_path / "x.png")]) == 2
     assert "pip install 'syncd[charts]'" in capsys.readouterr().err
+
+
+def test_movers_with_a_market_fallen_to_zero_prints_no_share(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(cli_db, clock=FakeClock(NOW))
+    with app.db.transaction() as s:  # Managem's market price may be 0 (managem-api.md §8.5)
+        s.execute(insert(PriceSnapshot), [{"urn": MEW, "taken_at": at(30, 7), "market_price": 0}])
+    app.close()
+    assert main(["prices", "movers", "--days", "7"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[2].split()[0] == "-100.0%" and "£4.00 → £0.00" in table[2]
+    assert table[2].rstrip().endswith("£5.00")  # no share of a zero market
+
+
+def test_chart_into_a_missing_folder_is_exit_2(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "nodir" / "pika.png"
+    assert main(["prices", "chart", PIKA, "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"syncd: error: {target}: cannot write") and err.count("\n") == 1
