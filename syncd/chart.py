@@ -127,7 +127,10 @@ def draw_price_chart(
             ncols=3,
             borderaxespad=0.2,
         )
-    fig.savefig(path, format=suffix[1:], facecolor="white")
+    try:
+        fig.savefig(path, format=suffix[1:], facecolor="white")
+    except OSError as exc:  # no such folder, no permission
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return path
 
 
