@@ -17,6 +17,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -217,11 +218,19 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
                 tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path}: not valid TOML ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"config file {path}: cannot read ({exc.strerror or exc})") from None
     _TOML_PATH["path"] = path
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
+    except SettingsError as exc:  # e.g. SYNCD_DATABASE=… that is not JSON; names no value
+        raise ConfigError(f"settings: {exc}; set one value as SYNCD_GROUP__NAME") from None
     finally:
         _TOML_PATH["path"] = None
 

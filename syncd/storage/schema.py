@@ -15,6 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from syncd.errors import SchemaOutOfDate, StorageError
 
@@ -49,7 +50,13 @@ def head_revision(engine: Engine) -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    try:
+        conn = engine.connect()
+    except OperationalError as exc:  # every command's first contact with the database
+        url = engine.url.render_as_string(hide_password=True)
+        why = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "no reason"
+        raise StorageError(f"database {url}: cannot connect ({why})") from None
+    with conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -145,3 +145,32 @@ def test_unreadable_input_and_unwritable_output_are_one_line_exit_2(
         assert err.startswith(f"syncd: error: {target}: ") and err.count("\n") == 1
         assert "nothing was written" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no temporary file left
+
+
+def test_unreadable_settings_are_one_line_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_bytes(b"\xff\xfe[database]\n")  # saved as UTF-16 by an editor
+    assert main(["--config", str(cfg), "status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"syncd: error: config file {cfg}: ") and err.count("\n") == 1
+    monkeypatch.setenv("SYNCD_DATABASE", "sqlite:///x.db")  # the group, not database.url
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("syncd: error: ") and "database" in err and err.count("\n") == 1
+
+
+def test_unreachable_database_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for url in (
+        f"sqlite:///{tmp_path}/nodir/x.db",
+        "postgresql+psycopg://me:hunter2@127.0.0.1:1/syncd",
+    ):
+        monkeypatch.setenv("SYNCD_DATABASE__URL", url)
+        for argv in (["status"], ["migrate"], ["inventory", "export", "-"]):
+            assert main(argv) == 1
+            err = capsys.readouterr().err
+            assert err.startswith("syncd: error: database ") and err.count("\n") == 1
+            assert "cannot connect" in err and "hunter2" not in err
