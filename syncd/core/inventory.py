@@ -80,6 +80,8 @@ def parse_inventory(text: str) -> ParseResult:
         header = next(reader)
     except StopIteration:
         return ParseResult((), (LineError(1, "file is empty; expected the header line"),))
+    except csv.Error as exc:
+        return ParseResult((), (_unreadable(1, exc),))
     header = [h.strip() for h in header]
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
@@ -87,7 +89,14 @@ def parse_inventory(text: str) -> ParseResult:
         return ParseResult((), (LineError(1, f"header must be exactly: {','.join(HEADER)}"),))
     seen: dict[str, int] = {}
     line = reader.line_num
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the rest of the file cannot be split into records
+            errors.append(_unreadable(line + 1, exc))
+            break
         start, line = line + 1, reader.line_num
         if not record or all(not cell.strip() for cell in record):
             continue
@@ -105,6 +114,10 @@ def parse_inventory(text: str) -> ParseResult:
     return ParseResult(tuple(rows), ())
 
 
+def _unreadable(line: int, exc: csv.Error) -> LineError:
+    return LineError(line, f"not readable as CSV from here ({exc}); is a quote left open?")
+
+
 def _parse_record(record: list[str]) -> tuple[InventoryRow | None, list[str]]:
     problems: list[str] = []
     if len(record) != len(HEADER):
@@ -112,6 +125,8 @@ def _parse_record(record: list[str]) -> tuple[InventoryRow | None, list[str]]:
     # Line breaks inside quoted fields are normalised to "\n" so an export reads back the same.
     cleaned = (c.replace("\r\n", "\n").replace("\r", "\n").strip() for c in record)
     cell = dict(zip(HEADER, cleaned, strict=True))
+    # Postgres text cannot hold NUL: the import would fail half-way in the database.
+    problems.extend(f"{name} contains a NUL character" for name in HEADER if "\0" in cell[name])
     sku = cell["sku"]
     if not sku:
         problems.append("sku is empty")

@@ -94,6 +94,23 @@ def test_numbers_are_ascii_digits_within_the_integer_column() -> None:
     assert "quantity '99999999999999999999' is too large" in by_line[5]
 
 
+def test_unclosed_quote_in_a_big_file_is_a_line_error() -> None:
+    # The quote opened on line 2 swallows the rest of the file into one field, past the csv
+    # module's field size limit.
+    body = "".join(f"s{i},urn:managem:x/{i},NM,English,1,1,false,,,,,\n" for i in range(3000))
+    text = f'{H}\ns,urn:managem:x,NM,English,1,1,false,"oops,,,,\n{body}'
+    result = parse_inventory(text)
+    assert result.rows == ()
+    assert [e.line for e in result.errors] == [2]
+    assert "quote" in result.errors[0].reason
+
+
+def test_nul_character_is_refused() -> None:
+    # Postgres text cannot hold NUL: the import would fail half-way in the database.
+    result = parse_inventory(f"{H}\ns1,urn:managem:a,NM,English,1,1,false,a\x00b,,,,\n")
+    assert [(e.line, e.reason) for e in result.errors] == [(2, "comment contains a NUL character")]
+
+
 def test_replace_sets_absent_rows_to_zero() -> None:
     old = {
         "a": InventoryRow("a", "urn:managem:a", "NM", "English", 1, 3),
@@ -114,7 +131,7 @@ rows = st.builds(
     quantity=st.integers(0, 999),
     hidden=st.booleans(),
     comment=st.none()
-    | st.text(st.characters(blacklist_characters="\r"), min_size=1, max_size=30)
+    | st.text(st.characters(blacklist_characters="\r\0"), min_size=1, max_size=30)
     .map(str.strip)
     .filter(bool),
     notes=st.none() | st.text("abc ,\n", min_size=1, max_size=30).map(str.strip).filter(bool),
