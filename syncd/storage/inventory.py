@@ -8,6 +8,7 @@ the same time loses nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from syncd.core.inventory import ImportChanges, InventoryRow
 from syncd.storage.tables import InventoryItem, OwnPrice, StockLedger
 
 _COLUMNS = tuple(InventoryRow.__dataclass_fields__)
+_SOURCE_ID_MAX = 255  # stock_ledger.source_id
 
 
 def _row(item: InventoryItem) -> InventoryRow:
@@ -62,7 +64,7 @@ def apply_import(
                     "sku": sku,
                     "delta": delta,
                     "reason": "import",
-                    "source_id": f"{import_id}:{sku}",
+                    "source_id": _import_source(import_id, sku),
                     "open_quantity": 0,
                     "created_at": now,
                 }
@@ -84,6 +86,15 @@ def apply_import(
                 for sku, price in sorted(changes.price_changes.items())
             ],
         )
+
+
+def _import_source(import_id: str, sku: str) -> str:
+    """The ledger's source_id for an import row: ``import_id:sku``, or the sku's hash when a
+    long sku (up to 255) would not fit the 255-character column."""
+    source = f"{import_id}:{sku}"
+    if len(source) <= _SOURCE_ID_MAX:
+        return source
+    return f"{import_id}:#{hashlib.sha256(sku.encode()).hexdigest()}"
 
 
 def adjust_stock(

@@ -174,3 +174,17 @@ def test_unreachable_database_is_one_line(
             err = capsys.readouterr().err
             assert err.startswith("syncd: error: database ") and err.count("\n") == 1
             assert "cannot connect" in err and "hunter2" not in err
+
+
+def test_longest_allowed_sku_imports_with_its_stock_change(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sku = "L" * 255  # the CSV contract's limit; the ledger's source_id is 255 too
+    row = f"{sku},urn:managem:pokemon:set/base/card/1,NM,English,150,2,false,,,,,"
+    assert main(["inventory", "import", str(_write(tmp_path / "in.csv", [row]))]) == 0
+    again = row.replace(",2,false", ",5,false")
+    assert main(["inventory", "import", str(_write(tmp_path / "in2.csv", [again]))]) == 0
+    capsys.readouterr()
+    assert main(["inventory", "export", "-"]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.startswith(f"{sku},") and ",150,5,false," in line
