@@ -188,3 +188,27 @@ def test_longest_allowed_sku_imports_with_its_stock_change(
     assert main(["inventory", "export", "-"]) == 0
     line = capsys.readouterr().out.splitlines()[1]
     assert line.startswith(f"{sku},") and ",150,5,false," in line
+
+
+def test_output_into_a_closed_pipe_is_no_traceback(cli_db: str, tmp_path: Path) -> None:
+    # `syncd inventory export - | head -1`: head exits and the pipe closes under the writer.
+    import os
+    import subprocess
+    import sys
+
+    assert main(["inventory", "import", str(_write(tmp_path / "in.csv", ROWS))]) == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "syncd.cli.main", "inventory", "export", "-"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
+    assert done.returncode == 1
