@@ -199,7 +199,12 @@ class _CredentialsSource(PydanticBaseSettingsSource):
         path = Path(folder, "managem_token") if folder else None
         if path is None or not path.is_file():
             return {}
-        return {"managem": {"token": path.read_text(encoding="utf-8").strip()}}
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeError) as exc:  # the message names the file, never its bytes
+            why = "not UTF-8 text" if isinstance(exc, UnicodeError) else exc.strerror
+            raise ConfigError(f"credential file {path}: cannot read ({why})") from None
+        return {"managem": {"token": token}}
 
 
 # The TOML path for the load in progress; set and cleared inside load_settings only.

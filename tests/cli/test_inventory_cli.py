@@ -212,3 +212,15 @@ def test_output_into_a_closed_pipe_is_no_traceback(cli_db: str, tmp_path: Path) 
         os.close(write_end)
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
     assert done.returncode == 1
+
+
+def test_unreadable_systemd_credential_is_one_line_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "managem_token").write_bytes(b"\xfftok-secret")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    monkeypatch.delenv("SYNCD_MANAGEM__TOKEN", raising=False)
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("syncd: error: ") and "managem_token" in err and err.count("\n") == 1
+    assert "tok-secret" not in err
