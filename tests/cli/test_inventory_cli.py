@@ -224,3 +224,16 @@ def test_unreadable_systemd_credential_is_one_line_exit_2(
     err = capsys.readouterr().err
     assert err.startswith("syncd: error: ") and "managem_token" in err and err.count("\n") == 1
     assert "tok-secret" not in err
+
+
+def test_export_file_gets_the_usual_permissions(cli_db: str, tmp_path: Path) -> None:
+    # Written through a private temporary file (0600) and renamed: the result must still be
+    # readable by whoever a plain `open(..., "w")` would have let read it.
+    import os
+
+    old = os.umask(0o022)
+    try:
+        assert main(["inventory", "export", str(tmp_path / "out.csv")]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o644
