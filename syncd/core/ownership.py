@@ -5,6 +5,11 @@ edited its reference since) or when its ``reference`` is a known sku (in the inv
 quantity, or linked). A listing with no reference and no link is an adoption candidate. Any
 other reference belongs to another tool: syncd never touches such a listing. This module only
 sorts listings into those groups; it does not decide what to do with them.
+
+A linked listing whose reference was edited to another known sku stays with its link while the
+link holds; when a plan moves that link to another listing, the next plan gives it to the sku
+its reference names (so such a listing settles in two plans, not one; the orders job attributes
+sales by link first, and the two must agree).
 """
 
 from __future__ import annotations

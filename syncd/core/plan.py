@@ -37,7 +37,7 @@ from syncd.core.batches import batch_by_urn
 from syncd.core.guards import refusal
 from syncd.core.listing import Desired, Link, Remote
 from syncd.core.ownership import assign_owners
-from syncd.core.reconcile import Decisions, reconcile_sku
+from syncd.core.reconcile import Decisions, after_other_cards, reconcile_sku
 
 __all__ = ["Action", "Note", "NoteKind", "Op", "Plan", "StockAdjustment", "make_plan"]
 
@@ -83,9 +83,7 @@ def make_plan(
         {
             sku: want.fields
             for sku, want in wants.items()
-            if want.fields.quantity > 0
-            # Listings of another card do not count: they can never be this row's listing.
-            and all(r.other_card(want.fields.urn) for r in ownership.owned.get(sku, ()))
+            if _may_adopt(want, link_of.get(sku), ownership.owned.get(sku, ()))
         },
         frozen=hold | rejected.keys() | untrimmed,
     )
@@ -144,6 +142,15 @@ def make_plan(
         refused=refused,
         unchanged=sum(1 for sku in wants if sku not in touched),
     )
+
+
+def _may_adopt(want: Desired, link: Link | None, owned: tuple[Remote, ...]) -> bool:
+    """A row competes for an unreferenced listing when it owns none of its card (listings of
+    another card can never be its listing) and has stock for sale once the decreases seen on
+    those other-card listings are taken off."""
+    if not all(r.other_card(want.fields.urn) for r in owned):
+        return False
+    return after_other_cards(want, link, owned)[0].fields.quantity > 0
 
 
 def _urn_of(action: Action) -> str:

@@ -79,6 +79,25 @@ def _other_cards_off_sale(
     the row goes on with what is left.
     """
     same = tuple(r for r in owned if not r.other_card(want.fields.urn))
+    want, taken = after_other_cards(want, link, owned)
+    for other, units in taken:
+        decisions.take_stock(sku, other, units)
+    for other in owned:
+        if not other.other_card(want.fields.urn):
+            continue
+        if other.live:
+            reason = f"urn changed to {want.fields.urn}; a listing's card cannot be changed"
+            decisions.actions.append(_delete(Op.DELETE, sku, other, reason))
+    return want, same
+
+
+def after_other_cards(
+    want: Desired, link: Link | None, owned: tuple[Remote, ...]
+) -> tuple[Desired, tuple[tuple[Remote, int], ...]]:
+    """The row once the decreases seen on its listings of another card are taken off, and those
+    (listing, units). Adoption asks it too: a row those decreases leave with none for sale
+    does not compete for an unreferenced listing."""
+    taken: list[tuple[Remote, int]] = []
     for other in owned:
         if not other.other_card(want.fields.urn):
             continue
@@ -86,12 +105,11 @@ def _other_cards_off_sale(
             want.fields.quantity, other.fields.quantity, _pushed(link, other)
         )
         if decision.taken:
-            decisions.take_stock(sku, other, decision.taken)
-            want = Desired(sku, want.fields.with_quantity(want.fields.quantity - decision.taken))
-        if other.live:
-            reason = f"urn changed to {want.fields.urn}; a listing's card cannot be changed"
-            decisions.actions.append(_delete(Op.DELETE, sku, other, reason))
-    return want, same
+            taken.append((other, decision.taken))
+            want = Desired(
+                want.sku, want.fields.with_quantity(want.fields.quantity - decision.taken)
+            )
+    return want, tuple(taken)
 
 
 def _sync_live(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from planner_model import card, listing
+from planner_model import World, card, listing, perform
 
 from syncd.core.listing import Desired, Link
 from syncd.core.plan import Action, NoteKind, Op, Plan, make_plan
@@ -95,3 +95,42 @@ def test_a_sku_with_spaces_around_it_gets_a_note_and_no_write() -> None:
     )
     assert [(a.op, a.sku) for a in plan.actions] == [(Op.CREATE, "ok")]
     assert [(n.sku, n.kind) for n in plan.notes] == [("padded ", NoteKind.REJECTED)]
+
+
+def test_a_row_whose_old_card_sold_out_does_not_block_another_rows_adoption() -> None:
+    # s0's row moved to urn:a; its linked listing of the old card sold its last copy, which
+    # leaves s0 with none for sale: s5 alone matches the unreferenced listing, so it adopts it.
+    plan = make_plan(
+        [Desired("s0", card("urn:a", 1)), Desired("s5", card("urn:a", 1))],
+        [listing("r1", "s0", card("urn:b", 0)), listing("r0", None, card("urn:a", 1))],
+        [Link("s0", "r1", 1)],
+    )
+    assert [(a.sku, a.delta) for a in plan.adjustments] == [("s0", -1)]
+    assert [(a.op, a.sku, a.listing_id) for a in plan.actions] == [(Op.ADOPT, "s5", "r0")]
+    assert not plan.notes
+
+
+def test_a_linked_listing_whose_reference_names_another_sku_settles_in_two_plans() -> None:
+    # r1 is linked to s0 but its reference was edited on the website to s2. The link decides
+    # while it holds (s2 owns nothing and the two unreferenced listings are ambiguous for s2
+    # and s3); once s0 keeps its live r0 instead, r1 is s2's by its reference and restocked.
+    desired = tuple(Desired(sku, card("urn:a", 1)) for sku in ("s0", "s2", "s3"))
+    remote = (
+        listing("r0", "s0", card("urn:a", 1)),
+        listing("r1", "s2", card("urn:a", 0)),
+        listing("r2", None, card("urn:a", 1)),
+        listing("r3", None, card("urn:a", 1)),
+    )
+    world = World(desired, remote, (Link("s0", "r1", 0),), frozenset())
+    first = make_plan(world.desired, world.remote, world.links)
+    assert first.actions == () and dict(first.links) == {"s0": "r0"}
+    assert {(n.sku, n.kind) for n in first.notes} == {
+        ("s2", NoteKind.AMBIGUOUS),
+        ("s3", NoteKind.AMBIGUOUS),
+    }
+    after = perform(first, world)
+    world = World(after.desired, after.remote, after.links, frozenset())
+    second = make_plan(world.desired, world.remote, world.links)
+    assert [(a.op, a.sku, a.listing_id) for a in second.actions] == [(Op.UPDATE, "s2", "r1")]
+    after = perform(second, world)
+    assert make_plan(after.desired, after.remote, after.links).actions == ()

@@ -64,9 +64,26 @@ def check_the_desired_state_is_reached(world: World, plan: Plan) -> None:
         assert not [r for r in after.remote if r.live and owner_of(r, known, after.links) == sku]
 
 
+def _conflicted(world: World) -> bool:
+    """A link on a listing whose reference names another known sku (edited on the website to
+    another of the seller's skus). The link decides while it holds; once a plan moves or drops
+    it, the reference decides: such a world settles in two plans, not one. Every other world
+    settles in one."""
+    known = known_skus(world.desired, world.links)
+    by_id = {r.listing_id: r for r in world.remote}
+    for link in world.links:
+        listing = by_id.get(link.listing_id or "")
+        if listing is not None and listing.reference in known and listing.reference != link.sku:
+            return True
+    return False
+
+
 def check_a_second_plan_is_empty(world: World, plan: Plan) -> None:
     after = perform(plan, world)
     again = make_plan(after.desired, after.remote, after.links, hold=world.hold, force=True)
+    if _conflicted(world) and not again.is_empty():
+        after = perform(again, World(after.desired, after.remote, after.links, world.hold))
+        again = make_plan(after.desired, after.remote, after.links, hold=world.hold, force=True)
     assert again.is_empty(), (plan, again)
     assert again.refused is None
 
