@@ -13,6 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI gates a landing, so there the property tests replay the same examples every run (a new
+# counterexample is looked for locally, where each run draws afresh); the failing example is
+# printed so it can be replayed.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PG_ADMIN = os.environ.get(
     "SYNCD_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
