@@ -13,7 +13,7 @@ from typing import Any
 from syncd.cli.common import app_from, print_json, print_table
 from syncd.core.inventory import format_inventory, import_changes, parse_inventory
 from syncd.errors import InputError
-from syncd.storage.inventory import apply_import, iter_rows, load_rows
+from syncd.storage.inventory import apply_import, iter_rows, load_rows, lock_inventory
 from syncd.storage.schema import current_revision, head_revision, upgrade
 from syncd.storage.status import collect
 
@@ -67,6 +67,7 @@ def _import(args: argparse.Namespace) -> int:
             print(f"{path}:{err.line}: {err.reason}", file=sys.stderr)
         raise InputError(f"{path}: {len(parsed.errors)} problem(s); nothing was imported")
     with app_from(args) as app, app.db.transaction() as session:
+        lock_inventory(session)  # a till's sale now waits for us instead of being overwritten
         changes = import_changes(parsed.rows, load_rows(session), replace_all=bool(args.replace))
         apply_import(session, changes, import_id=uuid.uuid4().hex[:12], now=app.clock.now())
     print(

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, false, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,22 @@ def load_rows(session: Session) -> dict[str, InventoryRow]:
     """Every inventory row by sku."""
     items = session.scalars(select(InventoryItem)).all()
     return {item.sku: _row(item) for item in items}
+
+
+def lock_inventory(session: Session) -> None:
+    """Hold off other writers of ``inventory_items`` (a till, a shop) until the transaction
+    ends, before reading rows that will be written back as absolute values (an import).
+
+    Postgres: a table lock that lets readers through and makes writers wait. SQLite: a write
+    that changes nothing takes the database's write lock now (waiting out a writer for the busy
+    timeout), so no writer can commit between our read and our write.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE inventory_items IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        session.execute(
+            update(InventoryItem).where(false()).values(quantity=InventoryItem.quantity)
+        )
 
 
 def iter_rows(session: Session) -> Iterable[InventoryRow]:

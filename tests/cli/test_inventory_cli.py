@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
+from syncd.cli import store_cmd
 from syncd.cli.main import main
 from syncd.core.inventory import HEADER
+from syncd.storage import Database
+from syncd.storage.tables import InventoryItem, StockLedger
 
 H = ",".join(HEADER)
 ROWS = [
@@ -237,3 +243,50 @@ def test_export_file_gets_the_usual_permissions(cli_db: str, tmp_path: Path) -> 
     finally:
         os.umask(old)
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_till_sale_during_an_import_is_neither_lost_nor_fails_it(
+    cli_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import reads the rows, then writes the file's quantities. A till selling a1 in
+    between must wait for the import (and then sell from the imported count), not be
+    overwritten by it (Postgres) nor make it fail with "database is locked" (SQLite)."""
+    assert main(["inventory", "import", str(_write(tmp_path / "in.csv", ROWS))]) == 0
+    raised = [r.replace(",150,2,", ",150,5,") if r.startswith("a1,") else r for r in ROWS]
+    till_done = threading.Event()
+
+    def till() -> None:
+        db = Database(cli_db)
+        with db.transaction() as session:
+            session.execute(
+                update(InventoryItem)
+                .where(InventoryItem.sku == "a1")
+                .values(quantity=InventoryItem.quantity - 1)
+            )
+        db.dispose()
+        till_done.set()
+
+    real = store_cmd.import_changes
+    thread = threading.Thread(target=till)
+
+    def import_changes_with_a_till_sale(*args: Any, **kwargs: Any) -> Any:
+        changes = real(*args, **kwargs)  # the rows are read by now
+        thread.start()
+        till_done.wait(1.0)  # the till must wait for the import's commit
+        assert not till_done.is_set(), "the till wrote while the import held its rows"
+        return changes
+
+    monkeypatch.setattr(store_cmd, "import_changes", import_changes_with_a_till_sale)
+    assert main(["inventory", "import", str(_write(tmp_path / "raised.csv", raised))]) == 0
+    thread.join(10)
+    assert till_done.is_set()
+    db = Database(cli_db)
+    with db.transaction() as session:
+        assert session.scalar(select(InventoryItem.quantity).where(InventoryItem.sku == "a1")) == 4
+        deltas = session.scalars(
+            select(StockLedger.delta)
+            .where(StockLedger.sku == "a1", StockLedger.reason == "import")
+            .order_by(StockLedger.id)
+        ).all()
+    db.dispose()
+    assert deltas == [2, 3]  # 0 → 2, then 2 → 5: the till's sale came after, on top
