@@ -132,7 +132,9 @@ class PricesSettings(BaseModel):
     """Price snapshots and their retention."""
 
     keep_all_days: int = Field(default=90, ge=1, description="older snapshots thin to daily")
-    backfill_days: int = Field(default=30, ge=1, le=365)
+    backfill_days: int = Field(
+        default=30, ge=2, le=365, description="today is never stored, so at least 2"
+    )
 
 
 class HealthSettings(BaseModel):

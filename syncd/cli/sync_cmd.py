@@ -28,7 +28,10 @@ def register(sub: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="plan and stop before the first write")
     p.add_argument("--force", action="store_true", help="override the delete guards")
     p.add_argument(
-        "--backfill-days", type=int, metavar="N", help="prices: pull N days of history first"
+        "--backfill-days",
+        type=int,
+        metavar="N",
+        help="prices: pull N days of history first (2..365)",
     )
     p.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     p.set_defaults(handler=_run_once)
@@ -38,8 +41,12 @@ def _run_once(args: argparse.Namespace) -> int:
     names = [n for n in DEFAULT_ORDER if n in (args.jobs or DEFAULT_ORDER)]
     options: dict[str, Any] = {}
     if args.backfill_days is not None:
-        if not 1 <= args.backfill_days <= 365:
-            print("syncd: error: --backfill-days must be 1..365", file=sys.stderr)
+        if not 2 <= args.backfill_days <= 365:
+            # Today is never stored (its sales are not over): 1 would store nothing, ever.
+            print(
+                "syncd: error: --backfill-days must be 2..365 (today is not stored until it ends)",
+                file=sys.stderr,
+            )
             return 2
         options["backfill_days"] = args.backfill_days
     table = job_table()

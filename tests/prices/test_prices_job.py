@@ -213,6 +213,10 @@ def test_run_once_job_prices_with_backfill(
     assert main(args) == 0  # the second backfill finds nothing to fetch
     again = json.loads(capsys.readouterr().out)["prices"]
     assert again["backfill_cards"] == 0 and again["api_calls"] == 1
+    # One day would be today alone, which is never stored (its sales are not over): every run
+    # would fetch every card again. It is refused, naming the option.
+    assert main(["run-once", "--job", "prices", "--backfill-days", "1"]) == 2
+    assert "--backfill-days" in capsys.readouterr().err
 
 
 def test_the_daily_run_drops_old_job_runs_and_finished_intents(
