@@ -33,9 +33,8 @@ def _whole_or_none(value: Any) -> Any:
 
 
 def _ids(value: Any) -> Any:
-    """A list of ids: nulls inside it are dropped, numbers read as strings."""
-    if value is None:
-        return []
+    """A list of ids: nulls inside it are dropped, numbers read as strings (a null list is
+    the field's default already, by ``WireModel._null_means_default``)."""
     if isinstance(value, list):
         return [str(v) for v in value if v is not None]
     return value
